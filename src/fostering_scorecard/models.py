@@ -1,0 +1,71 @@
+"""Build the DuckDB database: accepted extract tables, then the staging and intermediate SQL
+models as views, in dependency order. SQL lives in sql/; this module only loads and orders it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .config import SQL_DIR, Settings
+
+LAYERS = ("staging", "intermediate")
+
+
+def model_files(sql_dir: Path = SQL_DIR) -> dict[str, Path]:
+    """Model name -> file, for the layers built as views (metrics are run as queries)."""
+    return {p.stem: p for layer in LAYERS for p in sorted((sql_dir / layer).glob("*.sql"))}
+
+
+def _build_order(files: dict[str, Path]) -> list[str]:
+    """Topological order: a model is created after every model its SQL mentions."""
+    texts = {name: path.read_text() for name, path in files.items()}
+    needs = {
+        name: {other for other in files if other != name and re.search(rf"\b{other}\b", text)}
+        for name, text in texts.items()
+    }
+    ordered: list[str] = []
+    while len(ordered) < len(files):
+        ready = sorted(n for n in files if n not in ordered and needs[n] <= set(ordered))
+        if not ready:
+            raise ValueError(f"circular references between SQL models: {sorted(set(files) - set(ordered))}")
+        ordered += ready
+    return ordered
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    # One connection per run and per thread: DuckDB connections are not thread-safe.
+    con = duckdb.connect(":memory:")
+    con.execute("SET threads TO 2")
+    return con
+
+
+def load_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    for name, frame in sorted(tables.items()):
+        con.register(f"_frame_{name}", frame)
+        con.execute(f"CREATE OR REPLACE TABLE accepted_{name} AS SELECT * FROM _frame_{name}")
+        con.unregister(f"_frame_{name}")
+
+
+def create_models(con: duckdb.DuckDBPyConnection, settings: Settings, sql_dir: Path = SQL_DIR) -> None:
+    files = model_files(sql_dir)
+    con.execute(f"SET VARIABLE count_temporary_placements = {str(settings.count_temporary_placements).lower()}")
+    con.execute(
+        f"SET VARIABLE adoption_with_current_carer_is_a_move = {str(settings.adoption_with_current_carer_is_a_move).lower()}"
+    )
+    for name in _build_order(files):
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{files[name].read_text()}")
+
+
+def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date) -> None:
+    con.execute(f"SET VARIABLE as_at = DATE '{as_at.isoformat()}'")
+
+
+def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> tuple[int, int | None]:
+    """Run one metric query (as at the date already set); returns (numerator, denominator)."""
+    row = con.execute((sql_dir / "metrics" / sql_file).read_text()).fetchone()
+    numerator, denominator = row[0], row[1]
+    return int(numerator), (None if denominator is None else int(denominator))

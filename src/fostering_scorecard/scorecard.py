@@ -1,0 +1,138 @@
+"""Turn metric numerators and denominators into scorecard rows: value, target, RAG status,
+change against last month and last year. The rules read the metric registry; no metric is
+special-cased here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import duckdb
+
+from . import models
+from .config import Metric, Settings
+from .periods import (
+    as_at_date,
+    financial_year,
+    financial_year_start,
+    months_elapsed_in_financial_year,
+    shift_month,
+)
+
+GREEN, AMBER, RED, NOT_RATED = "Green", "Amber", "Red", "Not rated"
+PERIOD_WORDS = {
+    "fytd": "financial year to date",
+    "rolling_12m": "12 months to date",
+    "month": "month",
+    "snapshot": "at month end",
+}
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    metric_id: str
+    month: str
+    as_at: dt.date
+    numerator: int
+    denominator: int | None
+    value: float | None
+    target: float | None
+    target_note: str
+    rag: str
+    rag_reason: str
+
+
+def period_start(metric: Metric, as_at: dt.date) -> dt.date:
+    if metric.period == "fytd":
+        return financial_year_start(as_at)
+    if metric.period == "rolling_12m":
+        return _add_years(as_at, -1) + dt.timedelta(days=1)
+    if metric.period == "month":
+        return as_at.replace(day=1)
+    return as_at
+
+
+def _add_years(date: dt.date, years: int) -> dt.date:
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:  # 29 February -> 28 February, as DuckDB's interval arithmetic does
+        return date.replace(year=date.year + years, day=28)
+
+
+def compute_value(metric: Metric, numerator: int, denominator: int | None) -> float | None:
+    if metric.unit == "count":
+        return float(numerator)
+    if not denominator:
+        return None
+    return 100.0 * numerator / denominator
+
+
+def target_for_date(metric: Metric, as_at: dt.date) -> tuple[float | None, float | None, str]:
+    """(target to compare with, tolerance, note). Financial-year-to-date counts are compared
+    with the annual target pro rata to the months elapsed."""
+    year = financial_year(as_at)
+    target = metric.target_for(year)
+    if target is None:
+        return None, None, f"no target set for {year}"
+    if metric.period == "fytd":
+        months = months_elapsed_in_financial_year(as_at)
+        return target.value * months / 12, target.tolerance, f"{months}/12 of the {year} target of {target.value:g}"
+    return float(target.value), target.tolerance, f"{year} target"
+
+
+def rag_status(direction: str, value: float | None, target: float | None, tolerance: float | None) -> tuple[str, str]:
+    """Green: target met. Amber: within the tolerance (a share of the target). Red: beyond it.
+    Computed on unrounded values."""
+    if target is None:
+        return NOT_RATED, "no target"
+    if value is None:
+        return NOT_RATED, "no denominator"
+    if direction == "higher":
+        if value >= target:
+            return GREEN, "target met"
+        return (AMBER, "within tolerance") if value >= target * (1 - tolerance) else (RED, "below tolerance")
+    if value <= target:
+        return GREEN, "target met"
+    return (AMBER, "within tolerance") if value <= target * (1 + tolerance) else (RED, "above tolerance")
+
+
+def compute_month(con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str) -> list[MetricValue]:
+    as_at = as_at_date(month)
+    models.set_as_at(con, as_at)
+    values = []
+    for metric in metrics:
+        numerator, denominator = models.run_metric_sql(con, metric.sql)
+        value = compute_value(metric, numerator, denominator)
+        target, tolerance, note = target_for_date(metric, as_at)
+        rag, reason = rag_status(metric.direction, value, target, tolerance)
+        values.append(MetricValue(metric.id, month, as_at, numerator, denominator, value, target, note, rag, reason))
+    return values
+
+
+def compute_history(con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str, months: int) -> list[MetricValue]:
+    """The reporting month and the months before it, oldest first (months + 1 points, so the
+    same month last year is always there)."""
+    history = []
+    for back in range(months, -1, -1):
+        history += compute_month(con, metrics, shift_month(month, -back))
+    return history
+
+
+def describe_change(metric: Metric, current: float | None, previous: float | None, settings: Settings) -> str:
+    """'better', 'worse' or 'no material change' (or 'no comparison'), using the registry's
+    direction of good and the no-material-change band from config."""
+    if current is None or previous is None:
+        return "no comparison"
+    change = current - previous
+    if metric.unit == "percent":
+        material = abs(change) >= settings.no_material_change_points
+    else:
+        material = abs(change) >= max(1.0, abs(previous) * settings.no_material_change_relative)
+    if not material:
+        return "no material change"
+    better = change > 0 if metric.direction == "higher" else change < 0
+    return "better" if better else "worse"
+
+
+def as_record(value: MetricValue) -> dict:
+    return asdict(value)

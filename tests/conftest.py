@@ -1,0 +1,50 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fostering_scorecard import pipeline  # noqa: E402
+from fostering_scorecard import scorecard as sc  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def suite_runner():
+    """One Great Expectations context for the whole test session (it is slow to start)."""
+    from fostering_scorecard.validate import SuiteRunner
+
+    return SuiteRunner()
+
+
+@pytest.fixture
+def validated_extracts(tmp_path, suite_runner):
+    """Write hand-built extracts, then ingest and validate them: returns (ctx, validated)."""
+
+    def run(month: str, **tables):
+        from builders import write_extracts
+
+        folder = write_extracts(tmp_path / "extracts", **tables)
+        ctx = pipeline.prepare(month, folder, tmp_path / "out")
+        return ctx, pipeline.validate(ctx, pipeline.ingest(ctx), suite_runner)
+
+    return run
+
+
+@pytest.fixture
+def scorecard_for(validated_extracts):
+    """The scorecard as at the end of `month` for hand-built extracts: {metric_id: MetricValue}."""
+
+    def run(month: str, **tables):
+        ctx, validated = validated_extracts(month, **tables)
+        con = pipeline.open_models(ctx, validated)
+        try:
+            return {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, month)}
+        finally:
+            con.close()
+
+    return run

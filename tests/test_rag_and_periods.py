@@ -1,0 +1,46 @@
+"""RAG status, change words and reporting periods: the rules every indicator shares."""
+
+import datetime as dt
+
+import pytest
+
+from fostering_scorecard import periods
+from fostering_scorecard import scorecard as sc
+
+
+@pytest.mark.parametrize(
+    "direction, value, expected",
+    [
+        ("higher", 120, "Green"),  # target met exactly
+        ("higher", 108, "Amber"),  # 10% below 120 is the edge of amber
+        ("higher", 107.99, "Red"),
+        ("lower", 10, "Green"),
+        ("lower", 11, "Amber"),  # target 10, tolerance 10% -> up to 11 is amber
+        ("lower", 11.01, "Red"),
+    ],
+)
+def test_rag_uses_unrounded_values_and_the_tolerance(direction, value, expected):
+    target = 120 if direction == "higher" else 10
+    assert sc.rag_status(direction, value, target, 0.1)[0] == expected
+
+
+def test_no_target_is_not_rated_with_a_reason():
+    assert sc.rag_status("lower", 5, None, None) == ("Not rated", "no target")
+
+
+@pytest.mark.parametrize(
+    "date, year, months",
+    [(dt.date(2019, 4, 30), "2019-20", 1), (dt.date(2020, 3, 31), "2019-20", 12), (dt.date(2020, 1, 31), "2019-20", 10)],
+)
+def test_financial_years(date, year, months):
+    assert periods.financial_year(date) == year
+    assert periods.months_elapsed_in_financial_year(date) == months
+
+
+def test_months():
+    assert periods.as_at_date("2020-02") == dt.date(2020, 2, 29)
+    assert periods.shift_month("2020-03", -12) == "2019-03"
+    assert periods.shift_month("2020-01", -1) == "2019-12"
+    assert periods.latest_complete_month(dt.date(2020, 4, 5)) == "2020-03"
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        periods.parse_month("March 2020")
