@@ -94,7 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     from .ingest import ExtractError
     from .pipeline import default_month, run_month
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # Our own progress lines only; libraries speak up at WARNING and above.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("fostering_scorecard").setLevel(logging.INFO)
     try:
         month = args.month or default_month(args.extracts)
         print(f"Scorecard for {month} from {args.extracts}", flush=True)

@@ -163,10 +163,10 @@ def add_years(days: np.ndarray, years: int) -> np.ndarray:
 ADOPT, SGO, HOME, AGE18, OTHER = range(5)
 # Route shares by age band at entry (<1, 1-4, 5-9, 10-15, 16-17).
 ROUTE_P = np.array([
-    [0.40, 0.18, 0.24, 0.15, 0.03],
-    [0.24, 0.22, 0.31, 0.20, 0.03],
-    [0.00, 0.15, 0.40, 0.40, 0.05],
-    [0.00, 0.05, 0.45, 0.45, 0.05],
+    [0.40, 0.22, 0.26, 0.09, 0.03],
+    [0.24, 0.26, 0.35, 0.12, 0.03],
+    [0.00, 0.18, 0.50, 0.27, 0.05],
+    [0.00, 0.05, 0.50, 0.40, 0.05],
     [0.00, 0.00, 0.30, 0.62, 0.08],
 ])
 ROUTE_MEDIAN = np.array([640.0, 520.0, 150.0, 0.0, 90.0])  # days; AGE18 ends at 18
@@ -174,8 +174,9 @@ ROUTE_SIGMA = np.array([0.30, 0.45, 1.20, 0.0, 1.10])
 ROUTE_MIN = np.array([330, 150, 3, 0, 2])
 AGE_BANDS = table({0: 0.19, 1: 0.15, 2: 0.17, 3: 0.38, 4: 0.11})
 BAND_YEARS = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)]
-ENTRIES_PER_YEAR = 725  # council scale; sets the ~1,750 children looked after at a date
+ENTRIES_PER_YEAR = 680  # council scale; sets the ~1,750 children looked after at a date
 UASC_SHARE = 0.05
+VOLATILE_TEEN, VOLATILE_CHILD = 0.17, 0.05  # children whose placements keep breaking down
 
 ETHNIC = table({"WBRI": 78.0, "WOTH": 3.0, "WIRI": 0.3, "WIRT": 0.5, "WROM": 0.6,
                 "MWBC": 3.0, "MWBA": 1.0, "MWAS": 1.0, "MOTH": 2.2, "AIND": 0.5,
@@ -223,14 +224,14 @@ def draw_children(rng, scale: int) -> pd.DataFrame:
     gap = (250 * np.exp(0.8 * rng.standard_normal(n))).astype(np.int64) + 30
     start2 = end1 + gap
     again = ((route1 == HOME) & ((end1 - dob) < 15 * YEAR) & (rng.random(n) < 0.2)
-             & (start2 <= EXTRACT))
+             & (start2 <= EXTRACT) & (start2 < add_years(dob, 18) - 30))
     route2, end2 = draw_periods(rng, start2, dob, uasc)
     last_end = np.where(again, end2, end1)
     keep = last_end >= HISTORY_START
     sex = np.where(uasc, np.where(rng.random(n) < 0.92, "1", "2"),
                    np.where(rng.random(n) < 0.55, "1", "2"))
     ethnic = np.where(uasc, pick_many(rng, ETHNIC_UASC, n), pick_many(rng, ETHNIC, n))
-    volatile = rng.random(n) < np.where((start - dob) > 11 * YEAR, 0.18, 0.04)
+    volatile = rng.random(n) < np.where((start - dob) > 11 * YEAR, VOLATILE_TEEN, VOLATILE_CHILD)
     home_post = pick_many(rng, table({d: 1.0 for d in KENT_DISTRICTS}), n)
     cin1 = np.where(uasc, "N8", pick_many(rng, CIN, n))
     cin2 = pick_many(rng, CIN, n)
@@ -249,15 +250,18 @@ FOSTER, CONN, RESI, SEMI, PARENTS, INDEP, ADOPTIVE, TEMP, SHORT_BREAK = range(9)
 FOSTER_KINDS = (FOSTER, CONN)
 # What kind of placement a child gets, by age at the move.
 KIND_BY_AGE = [
-    (5, table({FOSTER: 0.76, CONN: 0.18, PARENTS: 0.05, RESI: 0.01})),
-    (12, table({FOSTER: 0.72, CONN: 0.17, PARENTS: 0.04, RESI: 0.07})),
-    (16, table({FOSTER: 0.60, CONN: 0.10, RESI: 0.23, PARENTS: 0.04, SEMI: 0.03})),
-    (99, table({FOSTER: 0.43, CONN: 0.07, SEMI: 0.30, RESI: 0.15, INDEP: 0.05})),
+    (5, table({FOSTER: 0.74, CONN: 0.12, PARENTS: 0.12, RESI: 0.02})),
+    (12, table({FOSTER: 0.71, CONN: 0.12, PARENTS: 0.07, RESI: 0.10})),
+    (16, table({FOSTER: 0.53, CONN: 0.08, RESI: 0.30, PARENTS: 0.05, SEMI: 0.04})),
+    (99, table({FOSTER: 0.37, CONN: 0.04, SEMI: 0.37, RESI: 0.16, INDEP: 0.06})),
 ]
+# Family-and-friends placements are mostly for children who stay (to 18 or an SGO).
+CONN_KEEP_BY_ROUTE = {ADOPT: 0.2, SGO: 1.0, HOME: 0.25, AGE18: 1.0, OTHER: 0.25}
 KIND_UASC = table({FOSTER: 0.45, SEMI: 0.50, RESI: 0.05})
 # Chance a placement lasts until the period ends ("stable"), else mean length in days.
-STABLE_P = {FOSTER: 0.50, CONN: 0.72, RESI: 0.30, SEMI: 0.45, PARENTS: 0.45, INDEP: 0.5}
-MEAN_DAYS = {FOSTER: 300, CONN: 340, RESI: 220, SEMI: 220, PARENTS: 220, INDEP: 220}
+STABLE_P = {FOSTER: 0.17, CONN: 0.85, RESI: 0.30, SEMI: 0.45, PARENTS: 0.45, INDEP: 0.5}
+MEAN_DAYS = {FOSTER: 540, CONN: 340, RESI: 220, SEMI: 220, PARENTS: 220, INDEP: 220}
+LATER_CONN_DROP = 0.65
 FIRST_STABLE_FACTOR = 0.55  # first placements are often short-term / emergency
 FIRST_MEAN_DAYS = 75
 VOLATILE_STABLE_FACTOR = 0.25
@@ -286,19 +290,25 @@ REC_OTHER_UASC = table({"E15": 0.5, "E8": 0.3, "E16": 0.2})
 REC_SGO_OTHER = table({"E47": 0.6, "E48": 0.1, "E41": 0.3})
 
 
-def pick_kind(dr: Draws, age: float, uasc: bool) -> int:
+def pick_kind(dr: Draws, age: float, uasc: bool, idx: int, route: int) -> int:
     if uasc:
         return dr.pick(KIND_UASC)
+    kind = FOSTER
     for top, tab in KIND_BY_AGE:
         if age < top:
-            return dr.pick(tab)
-    return FOSTER
+            kind = dr.pick(tab)
+            break
+    # Family and friends are mostly found when the child comes into care.
+    if kind == CONN and (dr.u() > CONN_KEEP_BY_ROUTE[route]
+                         or (idx > 0 and dr.u() < LATER_CONN_DROP)):
+        kind = FOSTER
+    return kind
 
 
 def placement_length(dr: Draws, kind: int, idx: int, volatile: bool) -> int:
     """Days a placement lasts, or INF for one that lasts until the period ends."""
     stable, mean = STABLE_P[kind], MEAN_DAYS[kind]
-    if idx == 0:
+    if idx == 0 and kind != CONN:  # family and friends at entry are usually for good
         stable, mean = stable * FIRST_STABLE_FACTOR, FIRST_MEAN_DAYS
     if volatile:
         stable, mean = stable * VOLATILE_STABLE_FACTOR, min(mean, VOLATILE_MEAN_DAYS)
@@ -307,12 +317,12 @@ def placement_length(dr: Draws, kind: int, idx: int, volatile: bool) -> int:
     return 7 + int(dr.expo(mean))
 
 
-def period_placements(dr, s, stop, dob, uasc, volatile):
+def period_placements(dr, s, stop, dob, route, uasc, volatile):
     """Consecutive placements [start, end, kind] covering [s, stop)."""
     out = []
     t = s
     while t < stop:
-        kind = pick_kind(dr, (t - dob) / YEAR, uasc)
+        kind = pick_kind(dr, (t - dob) / YEAR, uasc, len(out), route)
         end = t + placement_length(dr, kind, len(out), volatile)
         if end >= stop - 14 or len(out) >= 40:  # no tiny tail placement before the end
             end = stop
@@ -381,11 +391,14 @@ def code_timeline(dr, pl, idx, route, ls_dates, a_with_carer_at):
     return [(start, code)]
 
 
+TEMP_PER_YEAR = 0.06  # carers' holidays and other short stays away
+
+
 def temporary_moves(dr, start, end, busy):
     """[(date, days, code)] short T3/T4 stays away from a long foster placement."""
     out = []
     years = (end - start) / YEAR
-    n = int(years * 0.3 + dr.u()) if end - start >= 150 else 0
+    n = int(years * TEMP_PER_YEAR + dr.u()) if end - start >= 150 else 0
     for _ in range(min(n, 4)):
         code = "T3" if dr.u() < 0.7 else "T4"
         days = dr.randint(7, 21) if code == "T3" else dr.randint(1, 7)
@@ -470,7 +483,7 @@ def build_period(J: Journeys, dr: Draws, urns, child: int, s: int, e_true: int, 
     if route == ADOPT:
         adopt_at = max(s + 150, e_true - dr.randint(150, 330))
     stop = min(adopt_at, limit) if adopt_at is not None else limit
-    pls = period_placements(dr, s, stop, dob, uasc, volatile)
+    pls = period_placements(dr, s, stop, dob, route, uasc, volatile)
     a_with_carer = None
     if adopt_at is not None and adopt_at < limit:
         if pls[-1][2] == FOSTER and dr.u() < 0.3:  # adopted by the current foster carer
@@ -637,7 +650,8 @@ MAIN_LEAVE_REASON = table({"RETIRED": 0.28, "CIRCUMSTANCES": 0.25, "MOVED_TO_IFA
                            "ALLEGATION": 0.03, "OTHER": 0.12})
 MAIN_PLACES = table({1: 0.30, 2: 0.40, 3: 0.22, 4: 0.08})
 SB_PLACES = table({1: 0.40, 2: 0.45, 3: 0.15})
-MAIN_STOCK_2015 = 640  # mainstream + short-break households approved on 1 April 2015
+MAIN_STOCK_2015 = 760  # mainstream + short-break households approved on 1 April 2015
+STOCK_STAY_YEARS = 11.0  # their mean remaining time as carers
 SHORT_BREAK_SHARE = 0.06
 
 
@@ -659,7 +673,7 @@ def allocate_connected(J: Journeys, H: Households, dr: Draws, scale: int):
     for i in todo:
         s, e = P["start"][i], P["end"][i]
         h = -1
-        if conn and dr.u() < 0.3:  # a sibling joining relatives who already care for a child
+        if conn and dr.u() < 0.5:  # a sibling joining relatives who already care for a child
             j = conn[len(conn) - 1 - int(dr.u() * min(len(conn), window))]
             slots = H.slots[j]
             if max(slots) > s:
@@ -697,7 +711,7 @@ def add_mainstream(H: Households, rng, dr: Draws, scale: int):
     n0 = int(rng.poisson(MAIN_STOCK_2015 * scale))
     age = np.minimum(rng.exponential(8 * YEAR, n0), 30 * YEAR).astype(np.int64)
     appr = [HISTORY_START - 1 - age]
-    dereg = [HISTORY_START + rng.exponential(7.5 * YEAR, n0).astype(np.int64)]
+    dereg = [HISTORY_START + rng.exponential(STOCK_STAY_YEARS * YEAR, n0).astype(np.int64)]
     for fy, target in FY_APPROVALS.items():
         n = max(0, round(target * scale) - conn_by_fy.get(fy, 0))
         a = np.sort(rng.integers(day(fy, 4, 1), day(fy + 1, 4, 1), n))
@@ -761,8 +775,8 @@ def flag_beds(H: Households, rng):
     """About 10 emergency-bed and 5 assessment-bed households approved at any time."""
     n = len(H)
     main = np.array([t == "mainstream" for t in H.type])
-    emergency = main & (rng.random(n) < 0.0125)
-    assessment = main & ~emergency & (rng.random(n) < 0.0062)
+    emergency = main & (rng.random(n) < 0.009)
+    assessment = main & ~emergency & (rng.random(n) < 0.0075)
     return emergency, assessment
 
 
@@ -789,10 +803,10 @@ def make_training(rng, hh: pd.DataFrame) -> pd.DataFrame:
     last = np.minimum(dereg - 1, EXTRACT)
     # TSD standards: within 12 months (18 for connected) for most, later for some, never.
     u = rng.random(n)
-    on_time = np.where(connected, 0.78, 0.83)
-    late = on_time + 0.10
+    on_time = np.where(connected, 0.88, 0.88)
+    late = on_time + 0.08
     window = np.where(connected, 547, 365)
-    delay = np.where(u < on_time, 45 + rng.random(n) * (window - 45),
+    delay = np.where(u < on_time, 30 + rng.random(n) * (window - 90),
                      window + 1 + rng.random(n) * 400)
     tsd = appr + delay.astype(np.int64)
     has_tsd = (u < late) & (tsd <= last) & (tsd >= TRAIN_FROM)
@@ -851,8 +865,8 @@ def make_allegations(rng, hh: pd.DataFrame, scale: int) -> pd.DataFrame:
 
 
 ENQUIRY_MONTH_WEIGHT = np.array([1.3, 1.1, 1.0, 0.9, 1.25, 1.0, 0.8, 0.7, 1.1, 1.0, 0.9, 0.6])
-ENQUIRIES_ONLY_PER_YEAR = 1330  # that never become applications
-WITHDRAWN_APPLICATIONS_PER_YEAR = 85
+ENQUIRIES_ONLY_PER_YEAR = 1420  # that never become applications
+WITHDRAWN_APPLICATIONS_PER_YEAR = 78
 
 
 def seasonal_days(rng, n: int, lo: int, hi: int) -> np.ndarray:
@@ -892,3 +906,449 @@ def make_enquiries(rng, hh: pd.DataFrame, scale: int) -> pd.DataFrame:
                         kind="stable").reset_index(drop=True)
     df.insert(0, "enquiry_id", sequential_ids(rng, len(df), "E", 6, 310_000))
     return df
+
+
+# --------------------------------------------------------------------------------------
+# 5. Tables as the case system would export them (strings, dd/mm/YYYY dates)
+_LUT_FROM = day(1900, 1, 1)
+_DATE_LUT = np.array(pd.date_range("1900-01-01", "2049-12-31").strftime("%d/%m/%Y"),
+                     dtype=object)
+
+
+def fmt_dates(days) -> np.ndarray:
+    """dd/mm/YYYY for each day number; blank for -1 (missing) or INF (never)."""
+    d = np.asarray(days, dtype=np.int64)
+    ok = (d != -1) & (d >= _LUT_FROM) & (d < _LUT_FROM + len(_DATE_LUT))
+    return np.where(ok, _DATE_LUT[np.clip(d - _LUT_FROM, 0, len(_DATE_LUT) - 1)], "")
+
+
+def unique_ids(rng, n: int, prefix: str, width: int) -> np.ndarray:
+    lo = 10 ** (width - 1)
+    assert n <= 9 * lo, f"too many {prefix} ids for {width} digits"
+    return np.char.add(prefix, (lo + rng.choice(9 * lo, n, replace=False)).astype(str))
+
+
+def header_table(rng, kids: pd.DataFrame, sb_children, ids) -> pd.DataFrame:
+    dob = np.concatenate([kids["dob"].to_numpy(), [c[0] for c in sb_children]]).astype(np.int64)
+    sex = np.concatenate([kids["sex"].to_numpy(), [c[1] for c in sb_children]])
+    ethnic = np.concatenate([kids["ethnic"].to_numpy(), [c[2] for c in sb_children]])
+    n = len(dob)
+    # MOTHER / MC_DOB only for girls old enough; a few are young mothers.
+    girl = (sex == "2") & (EXTRACT - dob > 12 * YEAR)
+    mum = girl & (EXTRACT - dob > 15 * YEAR) & (rng.random(n) < 0.03)
+    mc_dob = np.where(mum, dob + (14.5 * YEAR + rng.random(n) * 0.5 * YEAR).astype(np.int64),
+                      -1)
+    return pd.DataFrame({
+        "CHILD": ids, "SEX": sex, "DOB": fmt_dates(dob), "ETHNIC": ethnic, "UPN": "",
+        "MOTHER": np.where(mum, "1", np.where(girl, "0", "")), "MC_DOB": fmt_dates(mc_dob),
+    })
+
+
+def episodes_table(J: Journeys, child_ids, hh_ids) -> pd.DataFrame:
+    E, P = J.ep, J.pl
+    pl = np.array(E["pl"])
+    place = np.array(E["place"], dtype=object)
+    hh = np.array(P["hh"])[pl]
+    fostered = np.isin(place, ["U1", "U2", "U3", "U4", "U5", "U6", "A3", "A5"])
+    with_hh = fostered & (hh >= 0)
+    return pd.DataFrame({
+        "CHILD": child_ids[np.array(E["child"])],
+        "DECOM": fmt_dates(E["start"]),
+        "RNE": E["rne"], "LS": E["ls"], "CIN": E["cin"], "PLACE": place,
+        "PLACE_PROVIDER": np.array(P["provider"], dtype=object)[pl],
+        "DEC": fmt_dates(E["end"]),
+        "REC": E["rec"], "REASON_PLACE_CHANGE": E["rpc"], "HOME_POST": E["home_post"],
+        "PL_POST": np.array([p or "" for p in P["post"]], dtype=object)[pl],
+        "URN": np.array(P["urn"], dtype=object)[pl],
+        "HOUSEHOLD_ID": np.where(with_hh, hh_ids[np.maximum(hh, 0)], ""),
+    })
+
+
+def carers_table(rng, H: Households, hh_ids) -> pd.DataFrame:
+    n = len(H)
+    htype = np.array(H.type, dtype=object)
+    dereg = np.array(H.dereg, dtype=np.int64)
+    emergency, assessment = flag_beds(H, rng)
+    skills = np.where(htype == "connected", pick_many(rng, table({"1": 60, "2": 20, "": 20}), n),
+                      pick_many(rng, table({"1": 30, "2": 45, "3": 17, "": 8}), n))
+    status = pick_many(rng, table({"active": 92, "on_hold": 5, "inactive": 3}), n)
+    return pd.DataFrame({
+        "household_id": hh_ids, "household_type": htype,
+        "approval_date": fmt_dates(H.appr), "deregistration_date": fmt_dates(dereg),
+        "deregistration_reason": H.reason,
+        "approved_places": np.array(H.places).astype(str),
+        "emergency_bed": np.where(emergency, "Y", "N"),
+        "assessment_bed": np.where(assessment, "Y", "N"),
+        "support_team": [support_team_for(d) for d in H.district],
+        "skills_level": skills,
+        "status": np.where(dereg < INF, "deregistered", status),
+    })
+
+
+# --------------------------------------------------------------------------------------
+# 6. Planted errors: about 1% of rows corrupted in exactly one way, or duplicated.
+BAD_CODES = {
+    "SEX": ["0", "9", "M"], "ETHNIC": ["WBR", "BRIT", "W1"], "RNE": ["Q", "X", "N"],
+    "LS": ["C3", "V5", "E2"], "CIN": ["N9", "N0"], "PLACE": ["U9", "U7", "A7", "K3"],
+    "PLACE_PROVIDER": ["PR6", "PR9", "IFA"], "REC": ["X2", "E10", "E4"],
+    "REASON_PLACE_CHANGE": ["CARER", "MOVE", "DISR"],
+    "household_type": ["foster", "Mainstream", "kinship"],
+    "status": ["ACTIVE", "approved", "closed"],
+    "deregistration_reason": ["RESIGNED", "MOVED", "IFA"], "emergency_bed": ["Yes", "1", "X"],
+    "core_course": ["X", "Yes", "1"], "category": ["VERBAL", "PHYS", "OTHER"],
+    "outcome": ["PROVEN", "NFA", "UNSUBST"],
+}
+BAD_NUMBERS = {"approved_places": ["two", "-1", "11", "2.5", "three"],
+               "skills_level": ["4", "0", "high"]}
+
+# (kind, column, extra eligibility) per file; "filled" = the column must have a value,
+# "safe" = a child outside every stability population, "last_sb" = a short-break child's
+# last closed episode, "open_hh" = a household still approved.
+PLANTS = {
+    "header.csv": [("bad_code", "SEX", "safe"), ("bad_code", "ETHNIC", "safe"),
+                   ("bad_date", "DOB", "safe"), ("missing_required", "ETHNIC", "safe"),
+                   ("missing_required", "SEX", "safe"), ("future_date", "DOB", "safe"),
+                   ("duplicate_key", "", "safe")],
+    "episodes.csv": [("bad_code", "PLACE", "safe"), ("bad_code", "RNE", "safe"),
+                     ("bad_code", "LS", "safe"), ("bad_code", "CIN", "safe"),
+                     ("bad_code", "PLACE_PROVIDER", "safe"), ("bad_code", "REC", "safe"),
+                     ("bad_code", "REASON_PLACE_CHANGE", "safe"),
+                     ("bad_date", "DECOM", "safe"), ("bad_date", "DEC", "safe"),
+                     ("missing_required", "LS", "safe"), ("missing_required", "PLACE", "safe"),
+                     ("missing_required", "CIN", "safe"), ("end_before_start", "DEC", "safe"),
+                     ("future_date", "DEC", "last_sb"), ("duplicate_key", "", "safe"),
+                     ("unknown_household", "HOUSEHOLD_ID", "safe")],
+    "carers.csv": [("bad_code", "household_type", ""), ("bad_code", "status", ""),
+                   ("bad_code", "deregistration_reason", ""),
+                   ("bad_code", "emergency_bed", ""), ("bad_date", "approval_date", ""),
+                   ("bad_date", "deregistration_date", ""),
+                   ("missing_required", "support_team", ""),
+                   ("missing_required", "approved_places", ""),
+                   ("missing_required", "status", ""),
+                   ("end_before_start", "deregistration_date", ""),
+                   ("future_date", "approval_date", "open_hh"),
+                   ("future_date", "deregistration_date", ""), ("duplicate_key", "", ""),
+                   ("bad_number", "approved_places", ""), ("bad_number", "skills_level", "")],
+    "training.csv": [("bad_code", "core_course", ""), ("bad_date", "completed_date", ""),
+                     ("missing_required", "course", ""),
+                     ("missing_required", "completed_date", ""),
+                     ("future_date", "completed_date", ""), ("duplicate_key", "", ""),
+                     ("unknown_household", "household_id", "")],
+    "allegations.csv": [("bad_code", "category", ""), ("bad_code", "outcome", ""),
+                        ("bad_date", "date_received", ""), ("bad_date", "date_concluded", ""),
+                        ("missing_required", "category", ""),
+                        ("end_before_start", "date_concluded", ""),
+                        ("future_date", "date_concluded", ""), ("duplicate_key", "", ""),
+                        ("unknown_household", "household_id", "")],
+    "enquiries.csv": [("bad_date", "enquiry_date", ""), ("bad_date", "application_date", ""),
+                      ("missing_required", "enquiry_date", ""),
+                      ("end_before_start", "withdrawal_date", ""),
+                      ("future_date", "withdrawal_date", ""), ("duplicate_key", "", "")],
+}
+EARLIER = {"DEC": "DECOM", "deregistration_date": "approval_date",
+           "date_concluded": "date_received", "withdrawal_date": "enquiry_date"}
+
+
+def _bad_date(dr: Draws, value: str) -> str:
+    dd, mm, yyyy = value.split("/")
+    options = [f"{yyyy}-{mm}-{dd}", f"31/02/{yyyy}", f"30/02/{yyyy}", f"{dd}/13/{yyyy}",
+               f"00/{mm}/{yyyy}", f"{dd}.{mm}.{yyyy}", f"{dd}/{mm}/{yyyy[2:]}"]
+    return options[int(dr.u() * len(options))]
+
+
+def _parse(value: str) -> int:
+    dd, mm, yyyy = value.split("/")
+    return day(int(yyyy), int(mm), int(dd))
+
+
+def _corrupt(dr: Draws, kind: str, col: str, row: dict, spare_households) -> str:
+    if kind == "bad_code":
+        return BAD_CODES[col][int(dr.u() * len(BAD_CODES[col]))]
+    if kind == "bad_number":
+        return BAD_NUMBERS[col][int(dr.u() * len(BAD_NUMBERS[col]))]
+    if kind == "bad_date":
+        return _bad_date(dr, row[col])
+    if kind == "missing_required":
+        return ""
+    if kind == "future_date":
+        return fmt_dates([EXTRACT + dr.randint(30, 4200)])[0]
+    if kind == "end_before_start":
+        return fmt_dates([_parse(row[EARLIER[col]]) - dr.randint(1, 60)])[0]
+    if kind == "unknown_household":
+        return spare_households.pop()
+    raise ValueError(kind)
+
+
+def plant_errors(dr: Draws, name: str, df: pd.DataFrame, flags: dict, spare_households):
+    """Corrupt ~1% of rows of one table; returns (new table, [(line, column, kind)])."""
+    specs = PLANTS[name]
+    n_err = max(len(specs), round(0.01 * len(df)))
+    cols = {c: df[c].to_numpy(dtype=object).copy() for c in df.columns}
+    used = np.zeros(len(df), dtype=bool)
+    dup_after: list[int] = []
+    corrupted: list[tuple[int, str, str]] = []
+    pools = {}
+    for k in range(n_err):
+        kind, col, need = specs[k % len(specs)]
+        key = (kind, col, need)
+        if key not in pools:
+            ok = np.ones(len(df), dtype=bool) if not need else flags[need].copy()
+            if col and kind != "missing_required":
+                ok &= cols[col] != ""  # bad values replace real ones
+            if col in EARLIER and kind in ("end_before_start", "future_date"):
+                ok &= cols[EARLIER[col]] != ""
+            pools[key] = np.flatnonzero(ok)
+        pool = pools[key]
+        for _ in range(50):  # a row is corrupted in one way only
+            i = int(pool[int(dr.u() * len(pool))]) if len(pool) else -1
+            if i >= 0 and not used[i]:
+                break
+        else:
+            continue
+        used[i] = True
+        if kind == "duplicate_key":
+            dup_after.append(i)
+            continue
+        row = {c: cols[c][i] for c in cols}
+        cols[col][i] = _corrupt(dr, kind, col, row, spare_households)
+        corrupted.append((i, col, kind))
+    out = pd.DataFrame(cols)
+    # Duplicates go straight after their original (the second occurrence is the bad one).
+    order = np.sort(np.concatenate([np.arange(len(df)), np.array(dup_after, dtype=np.int64)]),
+                    kind="stable")
+    first_pos = np.searchsorted(order, np.arange(len(df)))  # position of each original
+    errors = [(int(first_pos[i]) + 2, col, kind) for i, col, kind in corrupted]
+    errors += [(int(first_pos[i]) + 3, "", "duplicate_key") for i in dup_after]
+    return out.iloc[order].reset_index(drop=True), sorted(errors)
+
+
+# --------------------------------------------------------------------------------------
+# 7. The DfE placement stability measures, as used to calibrate this generator
+RNE_CODES = {"S", "L", "P", "T", "U", "B"}
+LS_CODES = {"C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J2", "J3"}
+PLACE_CODES = {"A3", "A4", "A5", "A6", "H5", "K1", "K2", "P1", "P2", "P3", "R1", "R2", "R3",
+               "R5", "S1", "T0", "T1", "T2", "T3", "T4", "U1", "U2", "U3", "U4", "U5", "U6",
+               "Z1"}
+TEMP_CODES = {"T0", "T1", "T2", "T3", "T4"}
+
+
+def placements_from_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
+    """One row per placement (non-V3/V4): CHILD, period and placement start, end (NaT open).
+
+    Invalid rows (bad dates or codes, DEC before DECOM, exact duplicates) are dropped."""
+    e = episodes[["CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC"]].drop_duplicates().copy()
+    e["start"] = pd.to_datetime(e["DECOM"], format="%d/%m/%Y", errors="coerce")
+    e["end"] = pd.to_datetime(e["DEC"], format="%d/%m/%Y", errors="coerce")
+    ok = (e["start"].notna() & ((e["DEC"] == "") | e["end"].notna())
+          & e["RNE"].isin(RNE_CODES) & e["LS"].isin(LS_CODES) & e["PLACE"].isin(PLACE_CODES)
+          & ~(e["end"] < e["start"]) & ~e["LS"].isin(["V3", "V4"]))
+    e = e[ok].sort_values(["CHILD", "start"], kind="stable").reset_index(drop=True)
+    same_child = e["CHILD"].eq(e["CHILD"].shift())
+    temp = e["PLACE"].isin(TEMP_CODES)
+    after_temp = same_child & temp.shift(fill_value=False)
+    period_start = ~same_child | (e["RNE"] == "S")
+    # A new placement: start of a period, or RNE P/B that is not a temporary placement,
+    # not the return from one, and not adoption by the current foster carer.
+    new = period_start | (e["RNE"].isin(["P", "B"]) & ~temp & ~after_temp
+                          & ~e["PLACE"].isin(["A3", "A5"]))
+    e["period"] = period_start.cumsum()
+    e["placement"] = new.cumsum()
+    e["period_start"] = e.groupby("period")["start"].transform("first")
+    last = ~e["placement"].eq(e["placement"].shift(-1))
+    ends = e.loc[last, ["placement", "end"]].set_index("placement")["end"]
+    firsts = e[~e["placement"].eq(e["placement"].shift())]
+    pl = firsts[["CHILD", "placement", "period", "period_start", "start"]].copy()
+    pl["end"] = pl["placement"].map(ends)
+    return pl.reset_index(drop=True)
+
+
+def stability_check(episodes: pd.DataFrame, header: pd.DataFrame, as_at: date,
+                    placements: pd.DataFrame | None = None) -> dict:
+    """DfE short-term and long-term placement stability at `as_at` (see module docs).
+
+    episodes / header: the extracts read as strings (dtype=str, keep_default_na=False)."""
+    pl = placements if placements is not None else placements_from_episodes(episodes)
+    at = pd.Timestamp(as_at)
+    current = pl[(pl["start"] <= at) & (pl["end"].isna() | (pl["end"] > at))]
+    current = current.drop_duplicates("CHILD")
+    population = set(current["CHILD"])
+    window_from = at - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    in_year = pl[(pl["start"] <= at) & (pl["end"].isna() | (pl["end"] >= window_from))
+                 & pl["CHILD"].isin(population)]
+    counts = in_year.groupby("CHILD").size()
+    short_num = int((counts >= 3).sum())
+    dob = pd.to_datetime(header.drop_duplicates("CHILD").set_index("CHILD")["DOB"],
+                         format="%d/%m/%Y", errors="coerce")
+    cur = current.assign(dob=current["CHILD"].map(dob))
+    under16 = cur["dob"].notna() & (cur["dob"] + pd.DateOffset(years=16) > at)
+    long_den = cur[under16 & (cur["period_start"] <= at - pd.DateOffset(months=30))]
+    long_num = int((long_den["start"] <= at - pd.DateOffset(months=24)).sum())
+    n = len(population)
+    return {
+        "as_at": as_at.isoformat(), "population": n,
+        "short_term_num": short_num,
+        "short_term_pct": round(100 * short_num / n, 1) if n else None,
+        "long_term_num": long_num, "long_term_den": len(long_den),
+        "long_term_pct": round(100 * long_num / len(long_den), 1) if len(long_den) else None,
+    }
+
+
+def read_extract(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def summarise(directory: Path) -> dict:
+    """Volumes and calibration figures of a generated extract (for the tests and report)."""
+    d = Path(directory)
+    eps, head = read_extract(d / "episodes.csv"), read_extract(d / "header.csv")
+    car = read_extract(d / "carers.csv")
+    pl = placements_from_episodes(eps)
+    appr = pd.to_datetime(car["approval_date"], format="%d/%m/%Y", errors="coerce")
+    dereg = pd.to_datetime(car["deregistration_date"], format="%d/%m/%Y", errors="coerce")
+    out = {"stability": [], "households_approved": {}, "approvals_by_fy": {},
+           "deregistrations_by_fy": {}}
+    for y in range(2016, 2021):
+        at = date(y, 3, 31)
+        out["stability"].append(stability_check(eps, head, at, placements=pl))
+        ts = pd.Timestamp(at)
+        out["households_approved"][at.isoformat()] = int(
+            ((appr <= ts) & (dereg.isna() | (dereg > ts))).sum())
+        fy = (appr >= pd.Timestamp(y - 1, 4, 1)) & (appr <= ts)
+        out["approvals_by_fy"][f"{y - 1}-{str(y)[2:]}"] = int(fy.sum())
+        fy = (dereg >= pd.Timestamp(y - 1, 4, 1)) & (dereg <= ts)
+        out["deregistrations_by_fy"][f"{y - 1}-{str(y)[2:]}"] = int(fy.sum())
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# 8. Putting it together
+def write_csv(path: Path, columns: list[str], df: pd.DataFrame) -> None:
+    """UTF-8, \\n line endings, no quoting needed: values never contain , " or newlines."""
+    data = [df[c].astype(str).tolist() for c in columns]
+    lines = [",".join(columns)] + [",".join(r) for r in zip(*data)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
+
+
+def safe_children(kids: pd.DataFrame) -> np.ndarray:
+    """Children outside every 31 March 2016-2020 stability population (safe to corrupt)."""
+    safe = np.ones(len(kids), dtype=bool)
+    for y in range(2016, 2021):
+        at = day(y, 3, 31)
+        for s, e, on in (("start1", "end1", None), ("start2", "end2", "again")):
+            inside = (kids[s] <= at) & (kids[e] > at)
+            if on:
+                inside &= kids[on]
+            safe &= ~inside.to_numpy()
+    return safe
+
+
+def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dict:
+    """Write the sample extract into out_dir; returns data-row counts per file."""
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {sorted(SCALES)}")
+    k = SCALES[scale]
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(12)]
+
+    kids = draw_children(rng[0], k)
+    urns = {"ifa": list(np.char.add("SC", rng[1].integers(400000, 700000, 40).astype(str))),
+            "resi": list(np.char.add("SC", rng[1].integers(400000, 700000, 150).astype(str)))}
+    J, dr = Journeys(), Draws(rng[1])
+    b18 = add_years(kids["dob"].to_numpy(), 18)
+    cols = ["start1", "end1", "route1", "cin1", "again", "start2", "end2", "route2", "cin2",
+            "dob", "uasc", "volatile", "home_post"]
+    for i, r in enumerate(zip(*(kids[c].tolist() for c in cols))):
+        s1, e1, ro1, c1, again, s2, e2, ro2, c2, dob, uasc, vol, post = r
+        build_period(J, dr, urns, i, s1, e1, dob, int(b18[i]), ro1, c1, uasc, vol, post)
+        if again:
+            build_period(J, dr, urns, i, s2, e2, dob, int(b18[i]), ro2, c2, uasc, vol, post)
+    sb_children = build_short_breaks(J, rng[2], Draws(rng[2]), len(kids), k)
+
+    H = Households()
+    allocate_connected(J, H, Draws(rng[3]), k)
+    add_mainstream(H, rng[4], Draws(rng[4]), k)
+    allocate_mainstream(J, H, Draws(rng[5]), urns)
+
+    child_ids = unique_ids(rng[6], len(kids) + len(sb_children), "C", 6)
+    all_hh_ids = unique_ids(rng[6], len(H) + 200 * k, "H", 5)
+    hh_ids, spare_hh = all_hh_ids[:len(H)], sorted(all_hh_ids[len(H):].tolist())
+    hh = pd.DataFrame({"id": hh_ids, "type": H.type, "appr": H.appr, "dereg": H.dereg})
+
+    tables = {
+        "header.csv": header_table(rng[7], kids, sb_children, child_ids),
+        "episodes.csv": episodes_table(J, child_ids, hh_ids),
+        "carers.csv": carers_table(rng[8], H, hh_ids),
+    }
+    for name, df in (("training.csv", make_training(rng[9], hh)),
+                     ("allegations.csv", make_allegations(rng[10], hh, k)),
+                     ("enquiries.csv", make_enquiries(rng[11], hh, k))):
+        for c in df.columns:
+            if c.endswith("_date") or c == "date_received" or c == "date_concluded":
+                df[c] = fmt_dates(df[c].to_numpy())
+        tables[name] = df
+
+    # Row flags for choosing which rows may be corrupted.
+    safe = np.concatenate([safe_children(kids), np.ones(len(sb_children), dtype=bool)])
+    ep_child = np.array(J.ep["child"])
+    is_sb = ep_child >= len(kids)
+    last_of_child = np.r_[ep_child[1:] != ep_child[:-1], True]
+    flags = {
+        "header.csv": {"safe": safe},
+        "episodes.csv": {"safe": safe[ep_child],
+                         "last_sb": is_sb & last_of_child & (np.array(J.ep["end"]) >= 0)},
+        "carers.csv": {"open_hh": np.array(H.dereg) >= INF},
+    }
+    # Deterministic order: header by CHILD, episodes by CHILD then DECOM, others by id.
+    sort_keys = {"header.csv": (child_ids,),
+                 "episodes.csv": (np.array(J.ep["start"]), child_ids[ep_child]),
+                 "carers.csv": (hh_ids,)}
+    dr_err = Draws(np.random.default_rng(np.random.SeedSequence([seed, 903])))
+    planted, counts = [], {}
+    for name, columns in COLUMNS.items():
+        df = tables[name]
+        f = flags.get(name, {})
+        if name in sort_keys:
+            o = np.lexsort(sort_keys[name])
+            df = df.iloc[o].reset_index(drop=True)
+            f = {key: v[o] for key, v in f.items()}
+        else:
+            df = df.sort_values(columns[0], kind="stable").reset_index(drop=True)
+        df, errs = plant_errors(dr_err, name, df[columns], f, spare_hh)
+        planted += [(name, line, col, kind) for line, col, kind in errs]
+        write_csv(out_dir / name, columns, df)
+        counts[name] = len(df)
+    err = pd.DataFrame(planted, columns=["file", "line", "column", "kind"])
+    write_csv(out_dir / "_planted_errors.csv", list(err.columns), err)
+    counts["_planted_errors.csv"] = len(err)
+    (out_dir / "extract.toml").write_text(
+        f'council = "{COUNCIL}"\nla_code = "{LA_CODE}"\nextract_date = 2020-04-05\n'
+        f'source_system = "fostering_scorecard.sample_data seed {seed} scale {scale}"\n',
+        encoding="utf-8", newline="\n")
+    return counts
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m fostering_scorecard.sample_data",
+                                 description="Write a synthetic, seeded sample extract.")
+    ap.add_argument("--out", type=Path, required=True, help="output folder")
+    ap.add_argument("--scale", choices=list(SCALES), default="council",
+                    help="council (Kent-sized), region (10x) or national (50x)")
+    ap.add_argument("--seed", type=int, default=20200405)
+    ap.add_argument("--summary", action="store_true",
+                    help="also print stability and household figures")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    counts = generate(args.out, args.scale, args.seed)
+    took = time.perf_counter() - t0
+    for name, n in counts.items():
+        print(f"{name:22s} {n:>9,d} rows")
+    print(f"generated {args.scale} scale (seed {args.seed}) in {took:.1f}s -> {args.out}")
+    if args.summary:
+        import json
+        print(json.dumps(summarise(args.out), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

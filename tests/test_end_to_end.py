@@ -1,0 +1,190 @@
+"""The bundled sample, run the way an analyst runs it (the `scorecard run` command, through the
+Prefect flow), checked against figures computed independently here in plain Python."""
+
+import csv
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+
+from fostering_scorecard import cli
+from fostering_scorecard.config import DEFAULT_EXTRACTS_DIR as SAMPLE
+
+MONTH = "2020-03"
+AS_AT = dt.date(2020, 3, 31)
+YEAR_START = dt.date(2019, 4, 1)  # first day of the 12-month window and of financial year 2019-20
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    out = tmp_path_factory.mktemp("outputs")
+    assert cli.main(["run", "--month", MONTH, "--extracts", str(SAMPLE), "--output", str(out)]) == 0
+    month_dir = out / MONTH
+    with (month_dir / "scorecard.csv").open() as f:
+        rows = {r["metric_id"]: r for r in csv.DictReader(f)}
+    return month_dir, rows
+
+
+def planted_lines() -> dict[str, set[int]]:
+    """The sample generator's own list of the bad rows it planted."""
+    lines = defaultdict(set)
+    with (SAMPLE / "_planted_errors.csv").open() as f:
+        for row in csv.DictReader(f):
+            lines[row["file"]].add(int(row["line"]))
+    return lines
+
+
+def clean_rows(file: str) -> list[dict]:
+    """A sample extract's rows, without the planted bad ones."""
+    bad = planted_lines()[file]
+    with (SAMPLE / file).open(newline="") as f:
+        reader = csv.DictReader(f)
+        rows = []
+        for row in reader:
+            if reader.line_num not in bad:
+                rows.append(row)
+        return rows
+
+
+def day(text: str) -> dt.date | None:
+    return dt.datetime.strptime(text, "%d/%m/%Y").date() if text else None
+
+
+def test_the_pack_is_written(pack):
+    month_dir, rows = pack
+    for name in ["scorecard.csv", "scorecard_history.csv", "scorecard_pack.pdf", "data_quality.csv", "manifest.json", "internal/quarantine.csv"]:
+        assert (month_dir / name).is_file(), name
+    assert sorted(p.name for p in (month_dir / "charts").glob("*.png")) == sorted(f"{m}.png" for m in rows)
+    assert (month_dir / "scorecard_pack.pdf").read_bytes().startswith(b"%PDF")
+    assert set(rows) >= {"approvals_fytd", "stability_short_term", "stability_long_term", "core_training_12m", "allegations_month", "allegations_12m"}
+
+
+def test_every_planted_bad_row_is_quarantined_and_nothing_else(pack):
+    month_dir, _ = pack
+    with (month_dir / "internal" / "quarantine.csv").open() as f:
+        quarantined = defaultdict(set)
+        for row in csv.DictReader(f):
+            quarantined[row["file"]].add(int(row["line"]))
+    assert dict(quarantined) == dict(planted_lines())
+
+
+def test_approvals_match_an_independent_count(pack):
+    _, rows = pack
+    expected = sum(
+        1
+        for r in clean_rows("carers.csv")
+        if r["household_type"] in ("mainstream", "short_breaks") and YEAR_START <= day(r["approval_date"]) <= AS_AT
+    )
+    assert int(rows["approvals_fytd"]["numerator"]) == expected
+    assert float(rows["approvals_fytd"]["target"]) == 120
+
+
+def test_allegations_match_an_independent_count(pack):
+    _, rows = pack
+    received = [day(r["date_received"]) for r in clean_rows("allegations.csv")]
+    assert int(rows["allegations_month"]["numerator"]) == sum(dt.date(2020, 3, 1) <= d <= AS_AT for d in received)
+    assert int(rows["allegations_12m"]["numerator"]) == sum(YEAR_START <= d <= AS_AT for d in received)
+
+
+def independent_stability():
+    """The DfE measures written child by child, without SQL: (short num, short den, long num, long den)."""
+    dob = {r["CHILD"]: day(r["DOB"]) for r in clean_rows("header.csv")}
+    by_child = defaultdict(list)
+    for r in clean_rows("episodes.csv"):
+        start = day(r["DECOM"])
+        if start <= AS_AT:
+            end = day(r["DEC"])
+            by_child[r["CHILD"]].append((start, end if end and end <= AS_AT else None, r))
+    short_num = short_den = long_num = long_den = 0
+    for child, episodes in by_child.items():
+        episodes.sort(key=lambda e: e[0])
+        start, end, last = episodes[-1]
+        if end is not None or last["LS"] in ("V3", "V4"):
+            continue  # not looked after on the date, or short breaks
+        placements, period_start, previous, previous_carer, after_temporary = [], None, None, None, False
+        for start, end, r in episodes:
+            new_period = previous is None or r["RNE"] == "S" or previous[2]["REC"] != "X1" or previous[1] != start
+            if new_period:
+                period_start = start
+            previous = (start, end, r)
+            if r["LS"] in ("V3", "V4"):
+                continue
+            if r["PLACE"].startswith("T"):
+                after_temporary = True
+                continue
+            carer = (r["PLACE"], r["PLACE_PROVIDER"], r["HOUSEHOLD_ID"], r["URN"], r["PL_POST"])
+            returning = after_temporary and carer == previous_carer
+            if new_period or not placements or (r["RNE"] in ("P", "B") and r["PLACE"] not in ("A3", "A5") and not returning):
+                placements.append([start, end])
+            else:
+                placements[-1][1] = end
+            previous_carer, after_temporary = carer, False
+        short_den += 1
+        short_num += sum(1 for s, e in placements if e is None or e >= YEAR_START) >= 3
+        born = dob.get(child)
+        if born is None:
+            continue  # header row quarantined: age unknown, so outside the long-term measure
+        sixteenth = dt.date(born.year + 16, 3, 1) if (born.month, born.day) == (2, 29) else born.replace(year=born.year + 16)
+        if sixteenth > AS_AT and period_start <= dt.date(2017, 9, 30):
+            long_den += 1
+            long_num += placements[-1][0] <= dt.date(2018, 3, 31)
+    return short_num, short_den, long_num, long_den
+
+
+def test_stability_matches_an_independent_computation(pack):
+    _, rows = pack
+    short_num, short_den, long_num, long_den = independent_stability()
+    assert (int(rows["stability_short_term"]["numerator"]), int(rows["stability_short_term"]["denominator"])) == (short_num, short_den)
+    assert (int(rows["stability_long_term"]["numerator"]), int(rows["stability_long_term"]["denominator"])) == (long_num, long_den)
+
+
+def test_stability_lands_near_the_published_kent_values(pack):
+    # The sample is calibrated to Kent: 11-13% short-term, 67-74% long-term (DfE 2022-2025).
+    _, rows = pack
+    assert 9 <= float(rows["stability_short_term"]["value"]) <= 15
+    assert 62 <= float(rows["stability_long_term"]["value"]) <= 78
+
+
+def test_core_training_matches_an_independent_count(pack):
+    _, rows = pack
+    carers = {r["household_id"]: r for r in clean_rows("carers.csv") if r["household_type"] != "connected"}
+    tsd = defaultdict(list)
+    for r in clean_rows("training.csv"):
+        if r["course"].upper() == "TSD":
+            tsd[r["household_id"]].append(day(r["completed_date"]))
+    numerator = denominator = 0
+    for household, r in carers.items():
+        approved = day(r["approval_date"])
+        deadline = approved.replace(year=approved.year + 1) if (approved.month, approved.day) != (2, 29) else dt.date(approved.year + 1, 2, 28)
+        left = day(r["deregistration_date"])
+        if YEAR_START <= deadline <= AS_AT and (left is None or left > deadline):
+            denominator += 1
+            numerator += any(d <= deadline for d in tsd[household])
+    assert (int(rows["core_training_12m"]["numerator"]), int(rows["core_training_12m"]["denominator"])) == (numerator, denominator)
+
+
+def test_rows_in_equal_rows_accepted_plus_quarantined(pack):
+    import json
+
+    month_dir, _ = pack
+    manifest = json.loads((month_dir / "manifest.json").read_text())
+    for name, entry in manifest["inputs"].items():
+        counts = entry["rows"]
+        assert counts["read"] == counts["accepted"] + counts["quarantined"], name
+        with (SAMPLE / entry["file"]).open(newline="") as f:
+            assert counts["read"] == sum(1 for _ in csv.reader(f)) - 1, name
+
+
+def test_no_child_or_carer_id_in_the_public_outputs(pack):
+    month_dir, _ = pack
+    ids = {r["CHILD"] for r in clean_rows("header.csv")} | {r["household_id"] for r in clean_rows("carers.csv")}
+    for name in ["scorecard.csv", "scorecard_history.csv", "data_quality.csv", "manifest.json"]:
+        text = (month_dir / name).read_text()
+        leaked = [i for i in ids if i in text]
+        assert leaked == [], name
+
+
+def test_outputs_are_not_world_readable(pack):
+    month_dir, _ = pack
+    for path in [month_dir, *month_dir.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, path

@@ -1,0 +1,318 @@
+"""The committed synthetic sample (data/sample) and its generator.
+
+(a) regenerating reproduces the committed files byte for byte; (b) volumes and the DfE
+stability calibration hold; (c) headers match the data contract; (d) every planted error is
+really there, and nothing else is wrong (so the planted list is the whole truth); plus the
+SSDA903 / household rules the clean rows must keep.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fostering_scorecard import sample_data as sd
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+CONTRACT = tomllib.loads((ROOT / "config" / "extracts.toml").read_text())["extracts"]
+EXTRACT_DATE = pd.Timestamp(2020, 4, 5)
+FILES = [spec["file"] for spec in CONTRACT.values()]
+
+
+@lru_cache(maxsize=None)
+def read(name: str) -> pd.DataFrame:
+    return sd.read_extract(SAMPLE / name)
+
+
+@lru_cache(maxsize=None)
+def summary() -> dict:
+    return sd.summarise(SAMPLE)
+
+
+def strict_dates(values: pd.Series) -> pd.Series:
+    """dd/mm/YYYY only (to_datetime alone would let through 5/3/19 and the like)."""
+    shaped = values.str.fullmatch(r"\d{2}/\d{2}/\d{4}")
+    parsed = pd.to_datetime(values.where(shaped), format="%d/%m/%Y", errors="coerce")
+    return parsed
+
+
+@lru_cache(maxsize=None)
+def planted() -> pd.DataFrame:
+    err = pd.read_csv(SAMPLE / "_planted_errors.csv", dtype=str, keep_default_na=False)
+    err["line"] = err["line"].astype(int)
+    return err
+
+
+# ---------------------------------------------------------------------------- (a)
+def test_regenerating_reproduces_the_committed_sample(tmp_path):
+    counts = sd.generate(tmp_path, "council", 20200405)
+    committed = sorted(p.name for p in SAMPLE.iterdir())
+    assert sorted(p.name for p in tmp_path.iterdir()) == committed
+    for name in committed:
+        assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+    for name in FILES:
+        assert counts[name] == len(read(name))
+
+
+def test_other_seeds_differ_and_bad_scale_is_refused(tmp_path):
+    with pytest.raises(ValueError):
+        sd.generate(tmp_path, "planet")
+
+
+# ---------------------------------------------------------------------------- (c)
+def test_headers_match_the_contract_exactly():
+    for spec in CONTRACT.values():
+        first = (SAMPLE / spec["file"]).read_bytes().split(b"\n", 1)[0]
+        assert first.decode("utf-8") == ",".join(c["name"] for c in spec["columns"])
+        assert sd.COLUMNS[spec["file"]] == [c["name"] for c in spec["columns"]]
+
+
+def test_files_are_plain_utf8_with_unix_line_endings():
+    total = 0
+    for path in SAMPLE.iterdir():
+        raw = path.read_bytes()
+        total += len(raw)
+        assert not raw.startswith(b"\xef\xbb\xbf") and b"\r" not in raw and b'"' in raw[:0]
+        assert raw.endswith(b"\n")
+        if path.suffix == ".csv":
+            assert b'"' not in raw  # minimal quoting: nothing needs quotes
+    assert total < 20 * 1024 * 1024
+
+
+def test_extract_toml():
+    meta = tomllib.loads((SAMPLE / "extract.toml").read_text())
+    assert meta == {
+        "council": "Sample County Council (synthetic, Kent-sized)",
+        "la_code": "886",
+        "extract_date": date(2020, 4, 5),
+        "source_system": "fostering_scorecard.sample_data seed 20200405 scale council",
+    }
+
+
+def test_ids_are_distinctive():
+    patterns = {("header.csv", "CHILD"): r"C\d{6}", ("carers.csv", "household_id"): r"H\d{5}",
+                ("training.csv", "training_id"): r"T\d{7}",
+                ("allegations.csv", "allegation_id"): r"A\d{6}",
+                ("enquiries.csv", "enquiry_id"): r"E\d{6}"}
+    for (name, col), pattern in patterns.items():
+        assert read(name)[col].str.fullmatch(pattern).all(), name
+    eps = read("episodes.csv")
+    assert eps["HOME_POST"].str.fullmatch(r"[A-Z]{1,2}\d{1,2}").all()  # never full postcodes
+    urn = eps["URN"][eps["URN"] != ""]
+    assert urn.str.fullmatch(r"SC\d{6}").all()
+
+
+# ---------------------------------------------------------------------------- (b)
+def test_children_looked_after_and_stability_calibration():
+    for row in summary()["stability"]:
+        assert 1600 <= row["population"] <= 1900, row
+        assert 10.5 <= row["short_term_pct"] <= 13.5, row
+        assert 66 <= row["long_term_pct"] <= 75, row
+
+
+def test_short_break_children():
+    eps = read("episodes.csv")
+    sb = eps[eps["LS"].isin(["V3", "V4"])]
+    dates = strict_dates(sb["DECOM"])
+    for y in range(2016, 2021):
+        at = pd.Timestamp(y, 3, 31)
+        recent = sb[(dates > at - pd.DateOffset(months=3)) & (dates <= at)]
+        assert 12 <= recent["CHILD"].nunique() <= 80  # a few dozen children on a series
+
+
+def test_households_and_approvals():
+    s = summary()
+    assert all(800 <= n <= 900 for n in s["households_approved"].values()), s
+    fy = s["approvals_by_fy"]
+    assert all(110 <= fy[y] <= 130 for y in ("2015-16", "2016-17", "2017-18", "2018-19")), fy
+    assert 105 <= fy["2019-20"] <= 115, fy
+    for n in s["deregistrations_by_fy"].values():
+        assert 80 <= n <= 150
+    car = read("carers.csv")
+    share = car["household_type"].value_counts(normalize=True)
+    assert 0.6 <= share["mainstream"] <= 0.85 and 0.12 <= share["connected"] <= 0.35
+
+
+def test_recruitment_funnel_and_allegations_volumes():
+    enq = read("enquiries.csv")
+    when = strict_dates(enq["enquiry_date"])
+    applied = strict_dates(enq["application_date"])
+    received = strict_dates(read("allegations.csv")["date_received"])
+    for y in range(2016, 2020):  # complete financial years
+        lo, hi = pd.Timestamp(y - 1, 4, 1), pd.Timestamp(y, 3, 31)
+        n = ((when >= lo) & (when <= hi)).sum()
+        assert 1450 <= n <= 2000, (y, n)
+        apps = ((applied >= lo) & (applied <= hi)).sum()
+        assert 0.08 <= apps / n <= 0.14, (y, apps, n)
+        assert 35 <= ((received >= lo) & (received <= hi)).sum() <= 65
+    # mainstream approvals since April 2015 all came through the funnel
+    car = read("carers.csv")
+    appr = strict_dates(car["approval_date"])
+    new = car[(car["household_type"] == "mainstream") & (appr >= "2015-04-01")
+              & (appr <= EXTRACT_DATE)]
+    assert new["household_id"].isin(set(enq["household_id"])).mean() > 0.98
+
+
+def test_planted_errors_are_about_one_percent_of_rows_in_every_file():
+    err = planted()
+    assert set(err["file"]) == set(FILES)
+    rows = sum(len(read(f)) for f in FILES)
+    assert 0.008 <= len(err) / rows <= 0.013
+    assert set(err["kind"]) == {"bad_code", "bad_date", "missing_required", "end_before_start",
+                                "future_date", "duplicate_key", "bad_number",
+                                "unknown_household"}
+
+
+# ---------------------------------------------------------------------------- (d)
+def find_issues() -> set[tuple[str, int, str, str]]:
+    """Every contract violation in the sample, as (file, line, column, kind)."""
+    found = set()
+    households = set(read("carers.csv")["household_id"])
+    for spec in CONTRACT.values():
+        name = spec["file"]
+        df = read(name)
+        line = pd.Series(range(2, len(df) + 2), index=df.index)
+
+        def add(mask, column, kind):
+            found.update((name, int(n), column, kind) for n in line[mask])
+
+        parsed = {}
+        for col in spec["columns"]:
+            c, v = col["name"], df[col["name"]]
+            blank = v == ""
+            if col.get("required"):
+                add(blank, c, "missing_required")
+            if col["type"] == "date":
+                parsed[c] = strict_dates(v)
+                add(~blank & parsed[c].isna(), c, "bad_date")
+                add(parsed[c] > EXTRACT_DATE, c, "future_date")
+            elif col["type"] == "flag":
+                add(~blank & ~v.isin(["Y", "N"]), c, "bad_code")
+            elif col["type"] == "integer":
+                num = pd.to_numeric(v.where(v.str.fullmatch(r"-?\d+")), errors="coerce")
+                bad = num.isna() | (num < col.get("min", -1e9)) | (num > col.get("max", 1e9))
+                add(~blank & bad, c, "bad_number")
+            if "codes" in col:
+                add(~blank & ~v.isin(col["codes"]), c, "bad_code")
+        for early, late in spec.get("date_order", []):
+            add(parsed[late] < parsed[early], late, "end_before_start")
+        dup = df.duplicated(spec["key"], keep="first") & (df[spec["key"]] != "").all(axis=1)
+        add(dup, "", "duplicate_key")
+        for c in ("household_id", "HOUSEHOLD_ID"):
+            if c in df.columns and name != "carers.csv" and name != "enquiries.csv":
+                add((df[c] != "") & ~df[c].isin(households), c, "unknown_household")
+    return found
+
+
+def test_every_planted_error_is_present_and_nothing_else_is_wrong():
+    err = planted()
+    listed = set(zip(err["file"], err["line"], err["column"], err["kind"]))
+    found = find_issues()
+    assert listed - found == set(), "planted but not present"
+    # duplicate rows also repeat the original's other values; nothing else is wrong
+    assert found - listed == set(), "wrong but not listed"
+    # one way per row
+    assert not err.duplicated(["file", "line"]).any()
+
+
+def test_planted_line_numbers_point_at_physical_lines():
+    err = planted()
+    for name, group in err.groupby("file"):
+        lines = (SAMPLE / name).read_text().split("\n")
+        for n in group["line"]:
+            assert lines[n - 1] and not lines[n - 1].startswith(sd.COLUMNS[name][0] + ",")
+
+
+# ---------------------------------------------------------------------------- clean rows
+def clean(name: str) -> pd.DataFrame:
+    err = planted()
+    bad = set(err.loc[err["file"] == name, "line"])
+    df = read(name)
+    return df[[n + 2 not in bad for n in range(len(df))]]
+
+
+def test_episodes_follow_ssdа903_rules():
+    eps = clean("episodes.csv").copy()
+    eps["start"], eps["end"] = strict_dates(eps["DECOM"]), strict_dates(eps["DEC"])
+    eps = eps.sort_values(["CHILD", "start"])
+    assert (eps["end"].isna() | (eps["end"] > eps["start"]) | eps["LS"].isin(["V4"])).all()
+    same = eps["CHILD"].eq(eps["CHILD"].shift())
+    prev_end, prev_rec = eps["end"].shift(), eps["REC"].shift()
+    # contiguous within a period (X1), no overlaps, S starts every period
+    cont = same & (prev_rec == "X1")
+    assert (eps.loc[cont, "start"] == prev_end[cont]).all()
+    assert (eps.loc[cont, "RNE"] != "S").all() and (eps.loc[~cont, "RNE"] == "S").all()
+    assert (eps.loc[same & ~cont, "start"] >= prev_end[same & ~cont]).all()
+    # temporary placements: short, never first or last in a period
+    days = (eps["end"] - eps["start"]).dt.days
+    assert (days[eps["PLACE"] == "T4"] <= 7).all() and (days[eps["PLACE"] == "T3"] <= 21).all()
+    temp = eps["PLACE"].isin(["T0", "T1", "T2", "T3", "T4"])
+    assert (eps.loc[temp, "RNE"] == "P").all() and (eps.loc[temp, "REC"] == "X1").all()
+    assert eps.loc[eps["PLACE"].isin(["A3", "A5"]), "RNE"].isin(["T", "U"]).all()
+    # REASON_PLACE_CHANGE exactly when the next episode is a new placement
+    nxt_rne = eps["RNE"].shift(-1).where(eps["CHILD"].eq(eps["CHILD"].shift(-1)))
+    moved = (eps["REC"] == "X1") & nxt_rne.isin(["P", "B"])
+    assert ((eps["REASON_PLACE_CHANGE"] != "") == moved).all()
+    # ages: no episodes before birth, care ends by 18
+    dob = strict_dates(read("header.csv").set_index("CHILD")["DOB"])
+    born = eps["CHILD"].map(dob)
+    ok = born.notna()
+    assert (eps.loc[ok, "start"] >= born[ok]).all()
+    assert (eps.loc[ok, "end"].fillna(EXTRACT_DATE) <= born[ok] + pd.DateOffset(years=18)).all()
+
+
+def test_in_house_placements_have_an_approved_household_with_room():
+    eps = clean("episodes.csv").copy()
+    car = clean("carers.csv").set_index("household_id")
+    fostered = eps["PLACE"].isin(["U1", "U2", "U3", "U4", "U5", "U6", "A3", "A5"])
+    in_house = fostered & (eps["PLACE_PROVIDER"] == "PR1")
+    assert ((eps["HOUSEHOLD_ID"] != "") == in_house).all()
+    eps = eps[in_house & eps["HOUSEHOLD_ID"].isin(car.index)].copy()
+    eps["start"], eps["end"] = strict_dates(eps["DECOM"]), strict_dates(eps["DEC"])
+    appr = strict_dates(car["approval_date"])
+    dereg = strict_dates(car["deregistration_date"])
+    h = eps["HOUSEHOLD_ID"]
+    assert (eps["start"] >= h.map(appr)).all()
+    gone = h.map(dereg)
+    assert (gone.isna() | (eps["end"].notna() & (eps["end"] <= gone))).all()
+    # occupancy never above approved places: count children at each episode start
+    places = pd.to_numeric(car["approved_places"], errors="coerce")
+    for hid, g in eps.groupby("HOUSEHOLD_ID"):
+        for s in g["start"]:
+            here = ((g["start"] <= s) & (g["end"].isna() | (g["end"] > s))).sum()
+            assert here <= places[hid], hid
+
+
+def test_nothing_after_the_extract_date_in_clean_rows():
+    for spec in CONTRACT.values():
+        df = clean(spec["file"])
+        for col in spec["columns"]:
+            if col["type"] == "date":
+                assert not (strict_dates(df[col["name"]]) > EXTRACT_DATE).any()
+
+
+def test_stability_check_on_a_tiny_journey():
+    # S (U6) -> T3 holiday -> back -> P new carer -> T (U4, same carer) -> A5 with carer
+    rows = [
+        ("C1", "01/01/2019", "S", "C2", "U6", "10/03/2019", "X1"),
+        ("C1", "10/03/2019", "P", "C2", "T3", "20/03/2019", "X1"),
+        ("C1", "20/03/2019", "P", "C2", "U6", "01/06/2019", "X1"),
+        ("C1", "01/06/2019", "P", "C1", "U6", "01/09/2019", "X1"),
+        ("C1", "01/09/2019", "T", "C1", "U4", "01/01/2020", "X1"),
+        ("C1", "01/01/2020", "U", "E1", "A5", "", ""),
+        ("C2", "01/05/2019", "S", "V4", "U6", "", ""),
+    ]
+    eps = pd.DataFrame(rows, columns=["CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC"])
+    head = pd.DataFrame({"CHILD": ["C1", "C2"], "DOB": ["01/01/2010", "01/01/2010"]})
+    r = sd.stability_check(eps, head, date(2020, 3, 31))
+    assert r["population"] == 1 and r["short_term_num"] == 0  # 2 placements, V4 ignored
+    eps.loc[3, "RNE"] = "B"
+    eps.loc[4, "RNE"] = "P"
+    r = sd.stability_check(eps, head, date(2020, 3, 31))
+    assert r["short_term_num"] == 1 and r["long_term_den"] == 0
