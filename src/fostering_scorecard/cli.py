@@ -92,13 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     from .ingest import ExtractError
-    from .pipeline import default_month, run_month
+    from .pipeline import default_month, preflight, run_month
 
     # Our own progress lines only; libraries speak up at WARNING and above.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("fostering_scorecard").setLevel(logging.INFO)
     try:
         month = args.month or default_month(args.extracts)
+        preflight(month, args.extracts)
         print(f"Scorecard for {month} from {args.extracts}", flush=True)
         if args.no_prefect:
             month_dir = run_month(month, args.extracts, args.output).month_dir

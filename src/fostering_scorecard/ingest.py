@@ -62,7 +62,8 @@ def _decode(path: Path, data: bytes) -> tuple[str, str | None]:
         return data.decode("cp1252", errors="replace"), "read as Windows-1252 (not valid UTF-8)"
 
 
-def read_extract(extract: Extract, extracts_dir: Path) -> RawExtract:
+def _load_text(extract: Extract, extracts_dir: Path, limit: int | None = None) -> tuple[Path, bytes, str, str | None]:
+    """The file's bytes and decoded text (only the first `limit` bytes when given)."""
     path = Path(extracts_dir) / extract.file
     if not path.is_file():
         raise ExtractError(
@@ -72,7 +73,8 @@ def read_extract(extract: Extract, extracts_dir: Path) -> RawExtract:
             "(see docs/data-contract.md).",
         )
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read() if limit is None else f.read(limit)
     except OSError as exc:
         raise ExtractError(extract.file, f"cannot be read ({exc.strerror})", "check the file's permissions.") from None
     text, encoding_note = _decode(path, data)
@@ -81,7 +83,22 @@ def read_extract(extract: Extract, extracts_dir: Path) -> RawExtract:
     if "\x00" in text:
         text = text.replace("\x00", "")
         encoding_note = "null bytes removed"
+    return path, data, text, encoding_note
 
+
+def _header(text: str) -> list[str]:
+    return [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")))]
+
+
+def check_extract(extract: Extract, extracts_dir: Path) -> None:
+    """Cheap whole-file checks (present, readable, not empty, required columns) from the first
+    bytes only, so a run can stop with a clear message before any heavy work starts."""
+    _path, _data, text, _note = _load_text(extract, extracts_dir, limit=64 * 1024)
+    _check_header(extract, _header(text))
+
+
+def read_extract(extract: Extract, extracts_dir: Path) -> RawExtract:
+    path, data, text, encoding_note = _load_text(extract, extracts_dir)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip() for h in next(reader)]
     _check_header(extract, header)

@@ -1,5 +1,7 @@
-"""Build the DuckDB database: accepted extract tables, then the staging and intermediate SQL
-models as views, in dependency order. SQL lives in sql/; this module only loads and orders it."""
+"""Build the DuckDB database: accepted extract tables, the staging models as views and the
+intermediate models as tables rebuilt for each as-at date (they depend on it, and several
+metrics read each one, so building them once per date is what keeps a 25-month history fast).
+SQL lives in sql/; this module only loads and orders it."""
 
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ from .config import SQL_DIR, Settings
 LAYERS = ("staging", "intermediate")
 
 
-def model_files(sql_dir: Path = SQL_DIR) -> dict[str, Path]:
-    """Model name -> file, for the layers built as views (metrics are run as queries)."""
-    return {p.stem: p for layer in LAYERS for p in sorted((sql_dir / layer).glob("*.sql"))}
+def model_files(sql_dir: Path = SQL_DIR, layers: tuple[str, ...] = LAYERS) -> dict[str, Path]:
+    """Model name -> file for the given layers (metrics are run as queries, not models)."""
+    return {p.stem: p for layer in layers for p in sorted((sql_dir / layer).glob("*.sql"))}
 
 
 def _build_order(files: dict[str, Path]) -> list[str]:
@@ -50,18 +52,45 @@ def load_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame])
         con.unregister(f"_frame_{name}")
 
 
+def _depends_on_date(path: Path) -> bool:
+    return "getvariable('as_at')" in path.read_text()
+
+
+def _dated_models(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> dict[str, Path]:
+    """Intermediate models that read the as-at date, or read one that does."""
+    files = model_files(sql_dir, ("intermediate",))
+    dated = {name for name, path in files.items() if _depends_on_date(path)}
+    changed = True
+    while changed:
+        changed = False
+        for name, path in files.items():
+            if name not in dated and any(re.search(rf"\b{d}\b", path.read_text()) for d in dated):
+                dated.add(name)
+                changed = True
+    return {name: files[name] for name in files if name in dated}
+
+
 def create_models(con: duckdb.DuckDBPyConnection, settings: Settings, sql_dir: Path = SQL_DIR) -> None:
-    files = model_files(sql_dir)
+    """Set the run's switches, create the staging views and the intermediate tables that do
+    not depend on the date (the dated ones are built by set_as_at)."""
     con.execute(f"SET VARIABLE count_temporary_placements = {str(settings.count_temporary_placements).lower()}")
     con.execute(
         f"SET VARIABLE adoption_with_current_carer_is_a_move = {str(settings.adoption_with_current_carer_is_a_move).lower()}"
     )
-    for name in _build_order(files):
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{files[name].read_text()}")
+    for name in _build_order(model_files(sql_dir, ("staging",))):
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{(sql_dir / 'staging' / (name + '.sql')).read_text()}")
+    dated = _dated_models(con, sql_dir)
+    undated = {n: p for n, p in model_files(sql_dir, ("intermediate",)).items() if n not in dated}
+    for name in _build_order(undated):
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{undated[name].read_text()}")
 
 
-def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date) -> None:
+def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date, sql_dir: Path = SQL_DIR) -> None:
+    """Compute every intermediate model as at the date, in dependency order."""
     con.execute(f"SET VARIABLE as_at = DATE '{as_at.isoformat()}'")
+    files = _dated_models(con, sql_dir)
+    for name in _build_order(files):
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{files[name].read_text()}")
 
 
 def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> tuple[int, int | None]:

@@ -33,7 +33,7 @@ from .config import (
     load_metrics,
     load_settings,
 )
-from .ingest import ExtractError, RawExtract, read_extract
+from .ingest import ExtractError, RawExtract, check_extract, read_extract
 from .periods import as_at_date, latest_complete_month, parse_month, shift_month
 from .validate import QUARANTINE_COLUMNS, SuiteRunner, ValidatedExtract, load_suite, validate_extract
 
@@ -91,6 +91,16 @@ def prepare(month: str, extracts_dir: Path, output_dir: Path) -> RunContext:
             "choose a month that had ended when the extract was taken.",
         )
     return RunContext(month, as_at, extracts_dir, output_dir, info, load_extracts(), load_metrics(), load_settings())
+
+
+def preflight(month: str, extracts_dir: Path) -> None:
+    """Stop early, before any heavy import or the Prefect server, on problems an analyst fixes
+    by hand: a bad month, a missing folder or file, a file without its required columns."""
+    parse_month(month)
+    if not Path(extracts_dir).is_dir():
+        raise ExtractError(str(extracts_dir), "the extracts folder does not exist", "check the --extracts path.")
+    for extract in load_extracts().values():
+        check_extract(extract, extracts_dir)
 
 
 def ingest(ctx: RunContext) -> dict[str, RawExtract]:

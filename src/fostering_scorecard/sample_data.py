@@ -100,29 +100,19 @@ def support_team_for(district: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# Random draws inside Python loops: one block of numpy uniforms/normals consumed in order,
+# Random draws inside Python loops: one block of numpy uniforms consumed in order,
 # which is deterministic and far faster than calling the Generator per value.
 class Draws:
     def __init__(self, rng: np.random.Generator, block: int = 1 << 18):
         self.rng, self.block = rng, block
-        self._u: list[float] = []
-        self._iu = 0
-        self._z: list[float] = []
-        self._iz = 0
+        self._next_u = iter(()).__next__
 
     def u(self) -> float:
-        if self._iu >= len(self._u):
-            self._u, self._iu = self.rng.random(self.block).tolist(), 0
-        v = self._u[self._iu]
-        self._iu += 1
-        return v
-
-    def z(self) -> float:
-        if self._iz >= len(self._z):
-            self._z, self._iz = self.rng.standard_normal(self.block).tolist(), 0
-        v = self._z[self._iz]
-        self._iz += 1
-        return v
+        try:
+            return self._next_u()
+        except StopIteration:
+            self._next_u = iter(self.rng.random(self.block).tolist()).__next__
+            return self._next_u()
 
     def randint(self, lo: int, hi: int) -> int:
         """Integer in [lo, hi] inclusive."""
@@ -499,8 +489,9 @@ def build_period(J: Journeys, dr: Draws, urns, child: int, s: int, e_true: int, 
         last = i == len(pls) - 1
         codes = code_timeline(dr, pl, i, route, ls_dates, a_with_carer if last else None)
         temps = []
-        if pl[2] in FOSTER_KINDS:
-            temps = temporary_moves(dr, pl[0], pl[1], ls_dates + [d for d, _ in codes])
+        if pl[2] in FOSTER_KINDS:  # none once placed for adoption (A3/A5 must stay T/U)
+            until = min(pl[1], a_with_carer) if last and a_with_carer else pl[1]
+            temps = temporary_moves(dr, pl[0], until, ls_dates + [d for d, _ in codes])
         provider, urn, post = placement_details(dr, pl[2], codes[0][1], home_post, urns)
         end = INF if (pl[1] == OPEN and e_true > EXTRACT) else pl[1]
         pid = J.add_placement(child, pl[0], end, pl[2], provider, urn, post)
@@ -746,11 +737,11 @@ def allocate_mainstream(J: Journeys, H: Households, dr: Draws, urns):
         s, e = P["start"][i], P["end"][i]
         want = "short_breaks" if P["kind"][i] == SHORT_BREAK else "mainstream"
         n_ok = bisect.bisect_right(appr_sorted, s)
-        tries = [favourite[P["child"][i]]] if P["child"][i] in favourite else []
-        tries += [order[int(dr.u() * n_ok)] for _ in range(40 if n_ok else 0)]
+        fav = favourite.get(P["child"][i], -1)
         h = -1
-        for j in tries:
-            if H.type[j] != want or H.dereg[j] < e or H.appr[j] > s:
+        for attempt in range(41 if n_ok else 0):  # the usual carer first, then at random
+            j = fav if attempt == 0 else order[int(dr.u() * n_ok)]
+            if j < 0 or H.type[j] != want or H.dereg[j] < e or H.appr[j] > s:
                 continue
             slots = H.slots[j]
             for k, f in enumerate(slots):
@@ -791,7 +782,11 @@ CORE_COURSES = {"TSD", "SAFEGUARDING", "FIRST_AID"}
 
 def sequential_ids(rng, n: int, prefix: str, width: int, first: int) -> np.ndarray:
     """Ids issued in time order by the case system, with gaps (deleted / other records)."""
-    nums = first + np.cumsum(rng.integers(1, 4, n))
+    room = 10**width - first
+    if 2 * n > room:  # big scales: start lower and close the gaps
+        first = 10 ** (width - 1)
+        room = 10**width - first
+    nums = first + np.cumsum(rng.integers(1, max(2, min(4, room // max(n, 1))), n))
     assert n == 0 or nums[-1] < 10**width, f"{prefix} ids overflow {width} digits"
     return np.char.add(prefix, nums.astype(str))
 
