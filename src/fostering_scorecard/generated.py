@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .config import CONFIG_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, load_extracts, load_metrics, load_settings
+from .config import EXPECTATIONS_DIR, PROJECT_ROOT, load_extracts, load_metrics, load_settings
 from .validate import suite_json, suite_path
 
 DOCS_DIR = PROJECT_ROOT / "docs"

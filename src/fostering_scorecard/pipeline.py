@@ -6,10 +6,8 @@ Nothing here logs a child or carer identifier.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 import os
@@ -18,7 +16,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, models
+from . import __version__, models, pack, quality
 from . import scorecard as sc
 from .config import (
     CONFIG_DIR,
@@ -35,11 +33,9 @@ from .config import (
 )
 from .ingest import ExtractError, RawExtract, check_extract, read_extract
 from .periods import as_at_date, latest_complete_month, parse_month, shift_month
-from .validate import QUARANTINE_COLUMNS, SuiteRunner, ValidatedExtract, load_suite, validate_extract
+from .validate import SuiteRunner, ValidatedExtract, load_suite, validate_extract
 
 log = logging.getLogger("fostering_scorecard")
-
-PUBLIC_FILES = ("scorecard.csv", "scorecard_history.csv", "data_quality.csv", "scorecard_pack.pdf")
 
 
 @dataclass
@@ -181,46 +177,6 @@ def compute(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> tuple[li
 # Publishing
 
 
-def _fmt(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value)}"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_fmt(row.get(c)) for c in columns])
-    path.write_text(buffer.getvalue(), encoding="utf-8")
-
-
-SCORECARD_COLUMNS = [
-    "metric_id", "title", "area", "period", "period_start", "period_end", "value", "numerator", "denominator",
-    "unit", "target", "target_note", "rag", "rag_reason", "direction_of_good", "last_month_value",
-    "change_vs_last_month", "same_month_last_year_value", "change_vs_last_year",
-]
-HISTORY_COLUMNS = ["metric_id", "month", "as_at", "value", "numerator", "denominator", "target", "rag"]
-
-
-def data_quality_rows(validated: dict[str, ValidatedExtract]) -> list[dict]:
-    """Counts per extract and rule: no record ids, safe to share with source-system owners."""
-    rows = []
-    for name, v in validated.items():
-        rows.append({"extract": name, "file": v.raw.extract.file, "rule_id": "(all rows)", "rows": v.rows_read,
-                     "detail": f"read {v.rows_read} = accepted {v.rows_accepted} + quarantined {v.rows_quarantined}"})
-        counts = v.quarantine.groupby("rule_id")["line"].nunique().sort_index()
-        for rule, count in counts.items():
-            example = v.quarantine.loc[v.quarantine["rule_id"] == rule, "kind"].iloc[0]
-            rows.append({"extract": name, "file": v.raw.extract.file, "rule_id": rule, "rows": int(count), "detail": example})
-    return rows
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -236,37 +192,14 @@ def _git_commit() -> str:
 def publish(ctx: RunContext, validated: dict[str, ValidatedExtract], rows: list[dict], history: list[dict]) -> MonthResult:
     """Write the month's folder atomically: everything goes to a hidden temporary folder that is
     renamed into place at the end, so a crash never leaves a half-written month."""
-    from . import render  # matplotlib is imported only when there is something to draw
-
     ctx.output_dir.mkdir(parents=True, exist_ok=True)
     final_dir = ctx.output_dir / ctx.month
     work_dir = ctx.output_dir / f".{ctx.month}.partial-{os.getpid()}"
     shutil.rmtree(work_dir, ignore_errors=True)
-    (work_dir / "charts").mkdir(parents=True)
-    (work_dir / "internal").mkdir()
+    work_dir.mkdir(parents=True)
 
-    metrics_by_id = {m.id: m for m in ctx.metrics}
-    _write_csv(work_dir / "scorecard.csv", SCORECARD_COLUMNS, rows)
-    _write_csv(work_dir / "scorecard_history.csv", HISTORY_COLUMNS, history)
-    _write_csv(work_dir / "data_quality.csv", ["extract", "file", "rule_id", "rows", "detail"], data_quality_rows(validated))
-    quarantine = [r for v in validated.values() for r in v.quarantine.to_dict("records")]
-    _write_csv(work_dir / "internal" / "quarantine.csv", QUARANTINE_COLUMNS, quarantine)
-
-    trend_months = ctx.settings.trend_months
-    series = {m.id: [h for h in history if h["metric_id"] == m.id][-(trend_months + 1):] for m in ctx.metrics}
-    titles = {row["metric_id"]: render.chart_title(metrics_by_id[row["metric_id"]], row) for row in rows}
-    for metric in ctx.metrics:
-        render.write_chart_png(work_dir / "charts" / f"{metric.id}.png", metric, series[metric.id], titles[metric.id])
-
-    quality_lines = [f"{r['file']:<18} {r['rule_id']:<45} {r['rows']:>7}  {r['detail']}" for r in data_quality_rows(validated)]
-    council = ctx.settings.council_name
-    render.write_pack_pdf(
-        work_dir / "scorecard_pack.pdf",
-        f"Fostering scorecard: {dt.date.fromisoformat(ctx.as_at.isoformat()):%B %Y}",
-        f"{council}. As at {ctx.as_at:%d %B %Y}; extracts taken {ctx.extract_info.extract_date:%d %B %Y}. "
-        "Internal: exact counts, not for publication.",
-        rows, ctx.metrics, series, titles, quality_lines,
-    )
+    quality_rows = quality.write_quality_outputs(work_dir, validated)
+    pack.write_pack(work_dir, ctx, rows, history, quality_rows)
 
     row_counts = {
         name: {"read": v.rows_read, "accepted": v.rows_accepted, "quarantined": v.rows_quarantined}
