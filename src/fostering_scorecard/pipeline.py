@@ -48,6 +48,7 @@ class RunContext:
     extracts: dict[str, Extract]
     metrics: list[Metric]
     settings: Settings
+    audience: str = "internal"  # "internal" (exact counts) or "public" (DfE suppression)
 
 
 @dataclass
@@ -69,7 +70,10 @@ def default_month(extracts_dir: Path) -> str:
     return latest_complete_month(info.extract_date)
 
 
-def prepare(month: str, extracts_dir: Path, output_dir: Path) -> RunContext:
+AUDIENCES = ("internal", "public")
+
+
+def prepare(month: str, extracts_dir: Path, output_dir: Path, audience: str = "internal") -> RunContext:
     parse_month(month)
     extracts_dir, output_dir = Path(extracts_dir), Path(output_dir)
     if not extracts_dir.is_dir():
@@ -86,7 +90,9 @@ def prepare(month: str, extracts_dir: Path, output_dir: Path) -> RunContext:
             f"the extract was taken on {info.extract_date:%d/%m/%Y}, before the end of {month}",
             "choose a month that had ended when the extract was taken.",
         )
-    return RunContext(month, as_at, extracts_dir, output_dir, info, load_extracts(), load_metrics(), load_settings())
+    if audience not in AUDIENCES:
+        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
+    return RunContext(month, as_at, extracts_dir, output_dir, info, load_extracts(), load_metrics(), load_settings(), audience)
 
 
 def preflight(month: str, extracts_dir: Path) -> None:
@@ -246,10 +252,10 @@ def _restrict_permissions(directory: Path) -> None:
         path.chmod(0o700 if path.is_dir() else 0o600)
 
 
-def run_month(month: str | None, extracts_dir: Path, output_dir: Path) -> MonthResult:
+def run_month(month: str | None, extracts_dir: Path, output_dir: Path, audience: str = "internal") -> MonthResult:
     """The whole month without Prefect (the flow runs the same steps as tasks)."""
     month = month or default_month(extracts_dir)
-    ctx = prepare(month, extracts_dir, output_dir)
+    ctx = prepare(month, extracts_dir, output_dir, audience)
     raws = ingest(ctx)
     validated = validate(ctx, raws)
     rows, history = compute(ctx, validated)
