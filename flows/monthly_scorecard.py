@@ -19,8 +19,8 @@ TASK_OPTIONS = {"cache_policy": None, "persist_result": False, "retries": 0}
 
 
 @task(name="prepare", **TASK_OPTIONS)
-def prepare(month: str, extracts_dir: str, output_dir: str, audience: str) -> pipeline.RunContext:
-    return pipeline.prepare(month, Path(extracts_dir), Path(output_dir), audience)
+def prepare(month: str, extracts_dir: str, output_dir: str) -> pipeline.RunContext:
+    return pipeline.prepare(month, Path(extracts_dir), Path(output_dir))
 
 
 @task(name="ingest", **TASK_OPTIONS)
@@ -54,10 +54,9 @@ def monthly_scorecard(
     month: str,
     extracts_dir: str = str(DEFAULT_EXTRACTS_DIR),
     output_dir: str = str(DEFAULT_OUTPUT_DIR),
-    audience: str = "internal",
 ) -> str:
     """Ingest, validate, compute and publish the scorecard for `month` (YYYY-MM)."""
-    ctx = prepare(month, extracts_dir, output_dir, audience)
+    ctx = prepare(month, extracts_dir, output_dir)
     raws = ingest(ctx)
     validated = validate(ctx, raws)
     rows, history = compute(ctx, validated)

@@ -62,7 +62,6 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--month", metavar="YYYY-MM", help="reporting month; default: the latest complete month before the extract date")
     run.add_argument("--extracts", metavar="DIR", type=Path, default=DEFAULT_EXTRACTS_DIR, help="folder holding the extract CSV files (default: data/sample)")
     run.add_argument("--output", metavar="DIR", type=Path, default=DEFAULT_OUTPUT_DIR, help="folder for the packs; the month goes in DIR/YYYY-MM (default: outputs)")
-    run.add_argument("--audience", choices=["internal", "public"], default="internal", help="internal: exact counts (default); public: small numbers suppressed for publication")
     run.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect (no flow run is recorded)")
     return parser
 
@@ -103,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         preflight(month, args.extracts)
         print(f"Scorecard for {month} from {args.extracts}", flush=True)
         if args.no_prefect:
-            month_dir = run_month(month, args.extracts, args.output, args.audience).month_dir
+            month_dir = run_month(month, args.extracts, args.output).month_dir
         else:
-            month_dir = load_flow()(month=month, extracts_dir=str(args.extracts), output_dir=str(args.output), audience=args.audience)
+            month_dir = load_flow()(month=month, extracts_dir=str(args.extracts), output_dir=str(args.output))
     except ExtractError as exc:
         print(f"\nThe run stopped: a file needs fixing.\n  {exc}", file=sys.stderr)
         return 1

@@ -48,7 +48,6 @@ class RunContext:
     extracts: dict[str, Extract]
     metrics: list[Metric]
     settings: Settings
-    audience: str = "internal"  # "internal" (exact counts) or "public" (DfE suppression)
 
 
 @dataclass
@@ -70,10 +69,7 @@ def default_month(extracts_dir: Path) -> str:
     return latest_complete_month(info.extract_date)
 
 
-AUDIENCES = ("internal", "public")
-
-
-def prepare(month: str, extracts_dir: Path, output_dir: Path, audience: str = "internal") -> RunContext:
+def prepare(month: str, extracts_dir: Path, output_dir: Path) -> RunContext:
     parse_month(month)
     extracts_dir, output_dir = Path(extracts_dir), Path(output_dir)
     if not extracts_dir.is_dir():
@@ -90,9 +86,7 @@ def prepare(month: str, extracts_dir: Path, output_dir: Path, audience: str = "i
             f"the extract was taken on {info.extract_date:%d/%m/%Y}, before the end of {month}",
             "choose a month that had ended when the extract was taken.",
         )
-    if audience not in AUDIENCES:
-        raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}, not {audience!r}")
-    return RunContext(month, as_at, extracts_dir, output_dir, info, load_extracts(), load_metrics(), load_settings(), audience)
+    return RunContext(month, as_at, extracts_dir, output_dir, info, load_extracts(), load_metrics(), load_settings())
 
 
 def preflight(month: str, extracts_dir: Path) -> None:
@@ -252,10 +246,10 @@ def _restrict_permissions(directory: Path) -> None:
         path.chmod(0o700 if path.is_dir() else 0o600)
 
 
-def run_month(month: str | None, extracts_dir: Path, output_dir: Path, audience: str = "internal") -> MonthResult:
+def run_month(month: str | None, extracts_dir: Path, output_dir: Path) -> MonthResult:
     """The whole month without Prefect (the flow runs the same steps as tasks)."""
     month = month or default_month(extracts_dir)
-    ctx = prepare(month, extracts_dir, output_dir, audience)
+    ctx = prepare(month, extracts_dir, output_dir)
     raws = ingest(ctx)
     validated = validate(ctx, raws)
     rows, history = compute(ctx, validated)
