@@ -9,7 +9,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fostering_scorecard import pipeline  # noqa: E402
+from fostering_scorecard import periods, pipeline  # noqa: E402
 from fostering_scorecard import scorecard as sc  # noqa: E402
 
 
@@ -43,7 +43,26 @@ def scorecard_for(validated_extracts):
         ctx, validated = validated_extracts(month, **tables)
         con = pipeline.open_models(ctx, validated)
         try:
-            return {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, month)}
+            latest = periods.latest_complete_month(ctx.extract_info.extract_date)
+            return {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, month, latest)}
+        finally:
+            con.close()
+
+    return run
+
+
+@pytest.fixture
+def breakdowns_for(validated_extracts):
+    """Breakdown counts as at the end of `month`: {metric_id: {category: count}}."""
+
+    def run(month: str, **tables):
+        ctx, validated = validated_extracts(month, **tables)
+        con = pipeline.open_models(ctx, validated)
+        try:
+            result: dict[str, dict[str, int]] = {}
+            for row in sc.compute_breakdowns(con, ctx.metrics, month):
+                result.setdefault(row["metric_id"], {})[row["category"]] = row["count"]
+            return result
         finally:
             con.close()
 

@@ -255,6 +255,9 @@ def test_episodes_follow_ssda903_rules():
     # temporary placements: short, never first or last in a period
     days = (eps["end"] - eps["start"]).dt.days
     assert (days[eps["PLACE"] == "T4"] <= 7).all() and (days[eps["PLACE"] == "T3"] <= 21).all()
+    t3 = eps[eps["PLACE"] == "T3"]
+    again = t3["CHILD"].eq(t3["CHILD"].shift(2))  # at most two T3 in 12 months
+    assert not (again & (t3["start"] - t3["start"].shift(2) < pd.Timedelta(days=365))).any()
     temp = eps["PLACE"].isin(["T0", "T1", "T2", "T3", "T4"])
     assert (eps.loc[temp, "RNE"] == "P").all() and (eps.loc[temp, "REC"] == "X1").all()
     assert eps.loc[eps["PLACE"].isin(["A3", "A5"]), "RNE"].isin(["T", "U"]).all()
@@ -322,3 +325,18 @@ def test_stability_check_on_a_tiny_journey():
     eps.loc[4, "RNE"] = "P"
     r = sd.stability_check(eps, head, date(2020, 3, 31))
     assert r["short_term_num"] == 1 and r["long_term_den"] == 0
+
+
+def test_household_records_only_while_approved_and_funnel_matches_carers():
+    car = clean("carers.csv").drop_duplicates("household_id").set_index("household_id")
+    appr, dereg = strict_dates(car["approval_date"]), strict_dates(car["deregistration_date"])
+    for name, col in (("training.csv", "completed_date"), ("allegations.csv", "date_received")):
+        df = clean(name)
+        df = df[df["household_id"].isin(car.index)]
+        when, h = strict_dates(df[col]), df["household_id"]
+        assert (when >= h.map(appr)).all(), name
+        assert (h.map(dereg).isna() | (when < h.map(dereg))).all(), name
+    enq = clean("enquiries.csv")
+    approved = enq[(enq["household_id"] != "") & enq["household_id"].isin(car.index)]
+    same = approved["approval_date"] == approved["household_id"].map(car["approval_date"])
+    assert same.mean() > 0.99  # only where carers.csv itself carries a planted error

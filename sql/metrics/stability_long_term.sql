@@ -19,10 +19,12 @@ current_placement as (
 
 final as (
     select
+        'stability_long_term' as metric_id,
         count(*) filter (
             where current_placement.placement_start <= getvariable('as_at') - interval 2 year
         ) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        null::double as value
     from looked_after
     left join current_placement using (child_id)
 )

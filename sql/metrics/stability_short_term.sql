@@ -19,8 +19,10 @@ placements_in_window as (
 
 final as (
     select
+        'stability_short_term' as metric_id,
         count(*) filter (where coalesce(placements_in_window.placements, 0) >= 3) as numerator,
-        count(*) as denominator
+        count(*) as denominator,
+        null::double as value
     from looked_after
     left join placements_in_window using (child_id)
 )

@@ -74,6 +74,8 @@ class Metric:
     source: str = ""
     denominator: str | None = None
     benchmark: str | None = None
+    breakdown: str | None = None
+    extract_date_only: bool = False
     targets: tuple[Target, ...] = ()
 
     def target_for(self, financial_year: str) -> Target | None:
@@ -134,15 +136,27 @@ def load_extracts(path: Path | None = None) -> dict[str, Extract]:
     return extracts
 
 
+UNITS = ("count", "percent", "rate_per_100", "weeks", "days")
+PERIOD_TYPES = ("fytd", "rolling_12m", "month", "snapshot")
+DIRECTIONS = ("higher", "lower", "neutral")
+
+
 def load_metrics(path: Path | None = None) -> list[Metric]:
+    """The metric registry, checked: a typo in config/metrics.toml is named, not half-used."""
     data = _read_toml(path or CONFIG_DIR / "metrics.toml")["metric"]
     metrics = []
     for spec in data:
+        spec = dict(spec)
         targets = tuple(Target(**t) for t in spec.pop("targets", []))
-        metrics.append(Metric(**spec, targets=targets))
+        metric = Metric(**spec, targets=targets)
+        for field_name, allowed in (("unit", UNITS), ("period", PERIOD_TYPES), ("direction", DIRECTIONS)):
+            if getattr(metric, field_name) not in allowed:
+                raise ValueError(f"config/metrics.toml: {metric.id}: {field_name} must be one of {allowed}")
+        metrics.append(metric)
     ids = [m.id for m in metrics]
-    if len(ids) != len(set(ids)):
-        raise ValueError("config/metrics.toml: metric ids must be unique")
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        raise ValueError(f"config/metrics.toml: metric ids must be unique: {duplicated}")
     return metrics
 
 

@@ -93,8 +93,22 @@ def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date, sql_dir: Path = SQ
         con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{files[name].read_text()}")
 
 
-def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> tuple[int, int | None]:
-    """Run one metric query (as at the date already set); returns (numerator, denominator)."""
-    row = con.execute((sql_dir / "metrics" / sql_file).read_text()).fetchone()
-    numerator, denominator = row[0], row[1]
-    return int(numerator), (None if denominator is None else int(denominator))
+def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> dict[str, tuple]:
+    """Run one metric file (as at the date already set): metric id -> (numerator, denominator,
+    value). Numerator and denominator are whole numbers or None; value is set only by metrics
+    the SQL itself computes (medians)."""
+    rows = con.execute((sql_dir / "metrics" / sql_file).read_text()).fetchall()
+    return {
+        metric_id: (
+            None if numerator is None else int(numerator),
+            None if denominator is None else int(denominator),
+            None if value is None else float(value),
+        )
+        for metric_id, numerator, denominator, value in rows
+    }
+
+
+def run_breakdown_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> list[tuple[str, str, int]]:
+    """Run one breakdown file (as at the date already set): (metric id, category, count) rows."""
+    rows = con.execute((sql_dir / "breakdowns" / sql_file).read_text()).fetchall()
+    return sorted((metric_id, str(category), int(count)) for metric_id, category, count in rows)

@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 import bisect
 import math
+import multiprocessing
+import os
 import sys
 import time
 from datetime import date
@@ -370,7 +372,7 @@ def code_timeline(dr, pl, idx, route, ls_dates, a_with_carer_at):
             inside = [d for d in ls_dates if start < d < end - 30]
             if inside and dr.u() < 0.4:  # matched at the care order: a "U" episode
                 cd = inside[0]
-            if cd < end - 30:
+            if cd < min(end, a_with_carer_at or INF) - 30:
                 out.append((cd, long_code))
         if a_with_carer_at is not None:
             out.append((a_with_carer_at, "A5"))  # fixed to A3 later if no placement order
@@ -402,14 +404,21 @@ def temporary_moves(dr, start, end, busy):
     return sorted(out)
 
 
+EP_FIELDS = ("child", "start", "end", "rne", "ls", "cin", "place", "pl", "rec", "rpc",
+             "home_post")
+
+
 class Journeys:
-    """Accumulates placements and episodes for all children (columnar lists)."""
+    """Accumulates placements (columnar lists) and episodes (rows) for all children."""
 
     def __init__(self):
         self.pl = {k: [] for k in ("child", "start", "end", "kind", "provider", "urn",
                                    "post", "sgo", "hh")}
-        self.ep = {k: [] for k in ("child", "start", "end", "rne", "ls", "cin", "place",
-                                   "pl", "rec", "rpc", "home_post")}
+        self.ep_rows: list[tuple] = []  # one tuple per episode, in EP_FIELDS order
+
+    def episodes(self) -> dict:
+        """Episode columns as lists."""
+        return dict(zip(EP_FIELDS, (list(c) for c in zip(*self.ep_rows))))
 
     def add_placement(self, child, start, end, kind, provider, urn, post):
         p = self.pl
@@ -512,29 +521,35 @@ def emit_episodes(J, dr, child, s, limit, e_true, plan, lss, rec, cin, home_post
     """Cut the period at every change and give each piece its RNE."""
     # Pieces: (start, carer id, PLACE, LS). Carer id = placement-table row.
     pieces = []
-    li = 0
+    li, nls = 0, len(lss)
     for pl, codes, temps, pid, tids in plan:
-        cuts = {pl[0]} | {d for d, _ in codes} | {d for d, _ in lss if pl[0] < d < pl[1]}
+        p0, p1 = pl[0], pl[1]
+        cuts = [p0] + [d for d, _ in codes[1:]] + [d for d, _ in lss if p0 < d < p1]
         for t, days, _ in temps:
-            cuts |= {t, t + days}
-        for x in sorted(cuts):
-            if x >= pl[1]:
+            cuts += (t, t + days)
+        if len(cuts) > 1:
+            cuts = sorted(set(cuts))
+        ci = 0
+        for x in cuts:
+            if x >= p1:
                 continue
-            carer, code = pid, [c for d, c in codes if d <= x][-1]
+            while ci + 1 < len(codes) and codes[ci + 1][0] <= x:
+                ci += 1
+            carer, code = pid, codes[ci][1]
             for (t, days, tcode), tid in zip(temps, tids):
                 if t <= x < t + days:
                     carer, code = tid, tcode
-            while li + 1 < len(lss) and lss[li + 1][0] <= x:
+            while li + 1 < nls and lss[li + 1][0] <= x:
                 li += 1
             ls = lss[li][1]
             if code == "A5" and ls != "E1":
                 code = "A3"  # placed for adoption with consent rather than an order
-            if code == "A6" and ls != "E1":
+            elif code == "A6" and ls != "E1":
                 code = "A4"
             if pieces and pieces[-1][1:] == (carer, code, ls):
                 continue
             pieces.append((x, carer, code, ls))
-    ep = J.ep
+    ep = J.ep_rows.append
     for k, (x, carer, code, ls) in enumerate(pieces):
         if k == 0:
             rne = "S"
@@ -548,17 +563,8 @@ def emit_episodes(J, dr, child, s, limit, e_true, plan, lss, rec, cin, home_post
                 rne = "L"
         last = k == len(pieces) - 1
         end = (-1 if e_true > EXTRACT else e_true) if last else pieces[k + 1][0]
-        ep["child"].append(child)
-        ep["start"].append(x)
-        ep["end"].append(end)
-        ep["rne"].append(rne)
-        ep["ls"].append(ls)
-        ep["cin"].append(cin)
-        ep["place"].append(code)
-        ep["pl"].append(carer)
-        ep["rec"].append((rec or "") if last else "X1")
-        ep["home_post"].append(home_post)
-        ep["rpc"].append("" if last else move_reason(dr, J, carer, pieces[k + 1]))
+        ep((child, x, end, rne, ls, cin, code, carer, (rec or "") if last else "X1",
+            "" if last else move_reason(dr, J, carer, pieces[k + 1]), home_post))
 
 
 def move_reason(dr, J, carer, nxt):
@@ -600,12 +606,8 @@ def build_short_breaks(J: Journeys, rng, dr: Draws, first_child: int, scale: int
                                       LA_FOSTERING_URN, None)
                 code = "U6"
             open_ = t + nights > EXTRACT
-            ep = J.ep
-            for k, v in (("child", child), ("start", t), ("end", -1 if open_ else t + nights),
-                         ("rne", "S"), ("ls", "V4"), ("cin", "N2"), ("place", code),
-                         ("pl", pid), ("rec", "" if open_ else "E13"), ("rpc", ""),
-                         ("home_post", home[i])):
-                ep[k].append(v)
+            J.ep_rows.append((child, t, -1 if open_ else t + nights, "S", "V4", "N2", code,
+                              pid, "" if open_ else "E13", "", home[i]))
             t += nights + every + dr.randint(-3, 3)
         children.append((int(dob[i]), "1" if dr.u() < 0.62 else "2", dr.pick(ETHNIC)))
     return children
@@ -839,11 +841,14 @@ def make_allegations(rng, hh: pd.DataFrame, scale: int) -> pd.DataFrame:
     appr, dereg = hh["appr"].to_numpy(), hh["dereg"].to_numpy()
     # Some households attract allegations more than others (repeat allegations).
     weight = rng.gamma(0.5, 2.0, len(hh)) * np.where(hh["type"] == "mainstream", 1.0, 0.6)
-    who = np.empty(n, dtype=np.int64)
-    for i, d in enumerate(when.tolist()):
-        w = np.where((appr <= d) & (dereg > d), weight, 0.0)
-        cum = np.cumsum(w)
-        who[i] = np.searchsorted(cum, rng.random() * cum[-1], side="right")
+    cum = np.cumsum(weight)
+    who = np.full(n, -1, dtype=np.int64)
+    todo = np.arange(n)
+    while len(todo):  # draw by weight; redraw those whose household wasn't approved then
+        j = np.searchsorted(cum, rng.random(len(todo)) * cum[-1], side="right")
+        ok = (appr[j] <= when[todo]) & (dereg[j] > when[todo])
+        who[todo[ok]] = j[ok]
+        todo = todo[~ok]
     lado = np.where(rng.random(n) < 0.4, when + rng.integers(0, 6, n), -1)
     lado = np.where(lado > EXTRACT, -1, lado)
     concluded = when + rng.integers(30, 181, n)
@@ -939,8 +944,8 @@ def header_table(rng, kids: pd.DataFrame, sb_children, ids) -> pd.DataFrame:
     })
 
 
-def episodes_table(J: Journeys, child_ids, hh_ids) -> pd.DataFrame:
-    E, P = J.ep, J.pl
+def episodes_table(E: dict, J: Journeys, child_ids, hh_ids) -> pd.DataFrame:
+    P = J.pl
     pl = np.array(E["pl"])
     place = np.array(E["place"], dtype=object)
     hh = np.array(P["hh"])[pl]
@@ -996,8 +1001,8 @@ BAD_CODES = {
 BAD_NUMBERS = {"approved_places": ["two", "-1", "11", "2.5", "three"],
                "skills_level": ["4", "0", "high"]}
 
-# (kind, column, extra eligibility) per file; "filled" = the column must have a value,
-# "safe" = a child outside every stability population, "last_sb" = a short-break child's
+# (kind, column, extra eligibility) per file; the column must have a value to corrupt;
+# "safe" = a child outside every stability population (episodes: a one-episode period), "last_sb" = a short-break child's
 # last closed episode, "open_hh" = a household still approved.
 PLANTS = {
     "header.csv": [("bad_code", "SEX", "safe"), ("bad_code", "ETHNIC", "safe"),
@@ -1007,7 +1012,6 @@ PLANTS = {
     "episodes.csv": [("bad_code", "PLACE", "safe"), ("bad_code", "RNE", "safe"),
                      ("bad_code", "LS", "safe"), ("bad_code", "CIN", "safe"),
                      ("bad_code", "PLACE_PROVIDER", "safe"), ("bad_code", "REC", "safe"),
-                     ("bad_code", "REASON_PLACE_CHANGE", "safe"),
                      ("bad_date", "DECOM", "safe"), ("bad_date", "DEC", "safe"),
                      ("missing_required", "LS", "safe"), ("missing_required", "PLACE", "safe"),
                      ("missing_required", "CIN", "safe"), ("end_before_start", "DEC", "safe"),
@@ -1159,8 +1163,13 @@ def placements_from_episodes(episodes: pd.DataFrame) -> pd.DataFrame:
 
 def stability_check(episodes: pd.DataFrame, header: pd.DataFrame, as_at: date,
                     placements: pd.DataFrame | None = None) -> dict:
-    """DfE short-term and long-term placement stability at `as_at` (see module docs).
+    """DfE short-term and long-term placement stability at `as_at`.
 
+    Population: children with a non-V3/V4 episode open at as_at. Placements as in
+    placements_from_episodes (V3/V4 ignored; temporary placements and A3/A5 never start one).
+    Short-term: % of the population with 3+ placements overlapping the 12 months to as_at.
+    Long-term: of those under 16 whose period of care began 30+ months before as_at, % whose
+    current placement began 24+ months before it.
     episodes / header: the extracts read as strings (dtype=str, keep_default_na=False)."""
     pl = placements if placements is not None else placements_from_episodes(episodes)
     at = pd.Timestamp(as_at)
@@ -1224,6 +1233,43 @@ def write_csv(path: Path, columns: list[str], df: pd.DataFrame) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", newline="\n")
 
 
+JOURNEY_BLOCK = 20_000  # children per block; each block has its own seed, so the data is
+# the same whatever the number of worker processes (big scales use both cores).
+JOURNEY_COLUMNS = ["start1", "end1", "route1", "cin1", "again", "start2", "end2", "route2",
+                   "cin2", "dob", "b18", "uasc", "volatile", "home_post"]
+
+
+def journeys_block(task) -> tuple[dict, list]:
+    seed, block, first, cols, urns = task
+    J = Journeys()
+    dr = Draws(np.random.default_rng(np.random.SeedSequence([seed, 903, block])))
+    for i, r in enumerate(zip(*cols)):
+        s1, e1, ro1, c1, again, s2, e2, ro2, c2, dob, b18, uasc, vol, post = r
+        build_period(J, dr, urns, first + i, s1, e1, dob, b18, ro1, c1, uasc, vol, post)
+        if again:
+            build_period(J, dr, urns, first + i, s2, e2, dob, b18, ro2, c2, uasc, vol, post)
+    return J.pl, J.ep_rows
+
+
+def build_journeys(kids: pd.DataFrame, urns: dict, seed: int) -> Journeys:
+    kids = kids.assign(b18=add_years(kids["dob"].to_numpy(), 18))
+    cols = [kids[c].tolist() for c in JOURNEY_COLUMNS]
+    tasks = [(seed, b, lo, [c[lo:lo + JOURNEY_BLOCK] for c in cols], urns)
+             for b, lo in enumerate(range(0, len(kids), JOURNEY_BLOCK))]
+    if len(tasks) > 1 and (os.cpu_count() or 1) > 1:
+        with multiprocessing.Pool(2) as pool:
+            results = pool.map(journeys_block, tasks, chunksize=1)
+    else:
+        results = [journeys_block(t) for t in tasks]
+    J = Journeys()
+    for pl, rows in results:  # renumber each block's placements after the previous ones
+        offset = len(J.pl["child"])
+        for key in J.pl:
+            J.pl[key].extend(pl[key])
+        J.ep_rows.extend(r[:7] + (r[7] + offset,) + r[8:] for r in rows)
+    return J
+
+
 def safe_children(kids: pd.DataFrame) -> np.ndarray:
     """Children outside every 31 March 2016-2020 stability population (safe to corrupt)."""
     safe = np.ones(len(kids), dtype=bool)
@@ -1249,15 +1295,7 @@ def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dic
     kids = draw_children(rng[0], k)
     urns = {"ifa": list(np.char.add("SC", rng[1].integers(400000, 700000, 40).astype(str))),
             "resi": list(np.char.add("SC", rng[1].integers(400000, 700000, 150).astype(str)))}
-    J, dr = Journeys(), Draws(rng[1])
-    b18 = add_years(kids["dob"].to_numpy(), 18)
-    cols = ["start1", "end1", "route1", "cin1", "again", "start2", "end2", "route2", "cin2",
-            "dob", "uasc", "volatile", "home_post"]
-    for i, r in enumerate(zip(*(kids[c].tolist() for c in cols))):
-        s1, e1, ro1, c1, again, s2, e2, ro2, c2, dob, uasc, vol, post = r
-        build_period(J, dr, urns, i, s1, e1, dob, int(b18[i]), ro1, c1, uasc, vol, post)
-        if again:
-            build_period(J, dr, urns, i, s2, e2, dob, int(b18[i]), ro2, c2, uasc, vol, post)
+    J = build_journeys(kids, urns, seed)
     sb_children = build_short_breaks(J, rng[2], Draws(rng[2]), len(kids), k)
 
     H = Households()
@@ -1265,6 +1303,7 @@ def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dic
     add_mainstream(H, rng[4], Draws(rng[4]), k)
     allocate_mainstream(J, H, Draws(rng[5]), urns)
 
+    E = J.episodes()
     child_ids = unique_ids(rng[6], len(kids) + len(sb_children), "C", 6)
     all_hh_ids = unique_ids(rng[6], len(H) + 200 * k, "H", 5)
     hh_ids, spare_hh = all_hh_ids[:len(H)], sorted(all_hh_ids[len(H):].tolist())
@@ -1272,7 +1311,7 @@ def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dic
 
     tables = {
         "header.csv": header_table(rng[7], kids, sb_children, child_ids),
-        "episodes.csv": episodes_table(J, child_ids, hh_ids),
+        "episodes.csv": episodes_table(E, J, child_ids, hh_ids),
         "carers.csv": carers_table(rng[8], H, hh_ids),
     }
     for name, df in (("training.csv", make_training(rng[9], hh)),
@@ -1285,18 +1324,21 @@ def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dic
 
     # Row flags for choosing which rows may be corrupted.
     safe = np.concatenate([safe_children(kids), np.ones(len(sb_children), dtype=bool)])
-    ep_child = np.array(J.ep["child"])
+    ep_child = np.array(E["child"])
     is_sb = ep_child >= len(kids)
     last_of_child = np.r_[ep_child[1:] != ep_child[:-1], True]
     flags = {
         "header.csv": {"safe": safe},
-        "episodes.csv": {"safe": safe[ep_child],
-                         "last_sb": is_sb & last_of_child & (np.array(J.ep["end"]) >= 0)},
+        # only episodes that are a whole period of care on their own: setting one aside
+        # leaves no X1 without a next episode, and no gap in care, behind it
+        "episodes.csv": {"safe": safe[ep_child] & (np.array(E["rne"]) == "S")
+                         & (np.array(E["rec"]) != "X1"),
+                         "last_sb": is_sb & last_of_child & (np.array(E["end"]) >= 0)},
         "carers.csv": {"open_hh": np.array(H.dereg) >= INF},
     }
     # Deterministic order: header by CHILD, episodes by CHILD then DECOM, others by id.
     sort_keys = {"header.csv": (child_ids,),
-                 "episodes.csv": (np.array(J.ep["start"]), child_ids[ep_child]),
+                 "episodes.csv": (np.array(E["start"]), child_ids[ep_child]),
                  "carers.csv": (hh_ids,)}
     dr_err = Draws(np.random.default_rng(np.random.SeedSequence([seed, 903])))
     planted, counts = [], {}

@@ -33,7 +33,7 @@ class MetricValue:
     metric_id: str
     month: str
     as_at: dt.date
-    numerator: int
+    numerator: int | None
     denominator: int | None
     value: float | None
     target: float | None
@@ -59,9 +59,13 @@ def _add_years(date: dt.date, years: int) -> dt.date:
         return date.replace(year=date.year + years, day=28)
 
 
-def compute_value(metric: Metric, numerator: int, denominator: int | None) -> float | None:
+def compute_value(metric: Metric, numerator: int | None, denominator: int | None, sql_value: float | None = None) -> float | None:
+    """count: the numerator; percent and rate per 100: numerator / denominator x 100 (no value
+    when the denominator is 0); weeks and days: the median the SQL computed."""
+    if metric.unit in ("weeks", "days"):
+        return sql_value
     if metric.unit == "count":
-        return float(numerator)
+        return None if numerator is None else float(numerator)
     if not denominator:
         return None
     return 100.0 * numerator / denominator
@@ -96,40 +100,71 @@ def rag_status(direction: str, value: float | None, target: float | None, tolera
     return (AMBER, "within tolerance") if value <= target * (1 + tolerance) else (RED, "above tolerance")
 
 
-def compute_month(con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str) -> list[MetricValue]:
+def compute_month(
+    con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str, latest_month: str | None = None
+) -> list[MetricValue]:
+    """Every metric as at the end of month. Each SQL file runs once, however many metrics it
+    computes. latest_month: the last month the extract covers; metrics known only at the
+    extract date have no value before it."""
     as_at = as_at_date(month)
     models.set_as_at(con, as_at)
+    results: dict[str, tuple] = {}
+    for sql_file in dict.fromkeys(m.sql for m in metrics):
+        results.update(models.run_metric_sql(con, sql_file))
     values = []
     for metric in metrics:
-        numerator, denominator = models.run_metric_sql(con, metric.sql)
-        value = compute_value(metric, numerator, denominator)
+        if metric.id not in results:
+            raise ValueError(f"sql/metrics/{metric.sql} returned no row for metric {metric.id}")
+        numerator, denominator, sql_value = results[metric.id]
         target, tolerance, note = target_for_date(metric, as_at)
+        if metric.extract_date_only and latest_month is not None and month != latest_month:
+            values.append(MetricValue(metric.id, month, as_at, None, None, None, target, note, NOT_RATED, "known only at the extract date"))
+            continue
+        value = compute_value(metric, numerator, denominator, sql_value)
         rag, reason = rag_status(metric.direction, value, target, tolerance)
         values.append(MetricValue(metric.id, month, as_at, numerator, denominator, value, target, note, rag, reason))
     return values
 
 
-def compute_history(con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str, months: int) -> list[MetricValue]:
+def compute_history(
+    con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str, months: int, latest_month: str | None = None
+) -> list[MetricValue]:
     """The reporting month and the months before it, oldest first (months + 1 points, so the
     same month last year is always there)."""
     history = []
     for back in range(months, -1, -1):
-        history += compute_month(con, metrics, shift_month(month, -back))
+        history += compute_month(con, metrics, shift_month(month, -back), latest_month)
     return history
 
 
+def compute_breakdowns(con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str) -> list[dict]:
+    """Counts by category for metrics with a breakdown, as at the end of month."""
+    models.set_as_at(con, as_at_date(month))
+    rows = []
+    for metric in metrics:
+        if metric.breakdown:
+            rows += [
+                {"metric_id": metric.id, "category": category, "count": count}
+                for _id, category, count in models.run_breakdown_sql(con, metric.breakdown)
+            ]
+    return rows
+
+
 def describe_change(metric: Metric, current: float | None, previous: float | None, settings: Settings) -> str:
-    """'better', 'worse' or 'no material change' (or 'no comparison'), using the registry's
-    direction of good and the no-material-change band from config."""
+    """'better', 'worse', 'no material change' or 'no comparison' using the registry's direction
+    of good ('up' or 'down' for neutral metrics). The no-material-change band comes from
+    config/scorecard.toml: points for percentages, a share of the previous value otherwise."""
     if current is None or previous is None:
         return "no comparison"
     change = current - previous
     if metric.unit == "percent":
-        material = abs(change) >= settings.no_material_change_points
+        threshold = settings.no_material_change_points
     else:
-        material = abs(change) >= max(1.0, abs(previous) * settings.no_material_change_relative)
-    if not material:
+        threshold = max(1.0, abs(previous) * settings.no_material_change_relative)
+    if abs(change) < threshold:
         return "no material change"
+    if metric.direction == "neutral":
+        return "up" if change > 0 else "down"
     better = change > 0 if metric.direction == "higher" else change < 0
     return "better" if better else "worse"
 

@@ -1,0 +1,98 @@
+-- training: core training (the Training, Support and Development standards, course TSD)
+-- and households without recent training.
+-- Cohorts: households whose deadline fell in the 12 months to the date and who were still
+-- approved on it.
+--   core_training_12m      non-connected households, deadline 12 months after approval
+--   core_training_on_time  every household, deadline 12 months (18 for connected persons),
+--                          the national TSD standard
+--   core_training_24m      non-connected households, deadline 24 months after approval
+-- No training: households approved on the date, approved at least 6 (12) months before,
+-- with no completed course of any kind in the 6 (12) months to the date.
+with carers as (
+    select * from stg_carers
+),
+
+tsd as (
+    select household_id, completed_date from stg_training where course = 'TSD'
+),
+
+deadlines as (
+    select household_id, household_type, approval_date, deregistration_date,
+           'core_training_12m' as metric_id, approval_date + interval 12 month as deadline
+    from carers where household_type <> 'connected'
+    union all
+    select household_id, household_type, approval_date, deregistration_date,
+           'core_training_on_time',
+           approval_date + case when household_type = 'connected' then interval 18 month else interval 12 month end
+    from carers
+    union all
+    select household_id, household_type, approval_date, deregistration_date,
+           'core_training_24m', approval_date + interval 24 month
+    from carers where household_type <> 'connected'
+),
+
+cohorts as (
+    select * from deadlines
+    where deadline <= getvariable('as_at')
+      and deadline >= getvariable('as_at') - interval 1 year + interval 1 day
+      and (deregistration_date is null or deregistration_date > deadline)
+),
+
+judged as (
+    select
+        cohorts.metric_id,
+        cohorts.household_id,
+        exists (
+            select 1 from tsd
+            where tsd.household_id = cohorts.household_id and tsd.completed_date <= cohorts.deadline
+        ) as on_time
+    from cohorts
+),
+
+core as (
+    select metric_id, count(*) filter (where on_time) as numerator, count(*) as denominator, null::double as value
+    from judged
+    group by metric_id
+),
+
+core_all as (
+    select ids.metric_id, coalesce(core.numerator, 0) as numerator, coalesce(core.denominator, 0) as denominator, null::double as value
+    from (values ('core_training_12m'), ('core_training_on_time'), ('core_training_24m')) as ids(metric_id)
+    left join core using (metric_id)
+),
+
+last_training as (
+    select household_id, max(completed_date) as last_completed
+    from stg_training
+    where completed_date <= getvariable('as_at')
+    group by household_id
+),
+
+no_training as (
+    select
+        months.metric_id,
+        count(*) filter (
+            where last_training.last_completed is null
+               or last_training.last_completed <= getvariable('as_at') - months.span
+        ) as numerator,
+        count(*) as denominator,
+        null::double as value
+    from (values ('no_training_6m', interval 6 month), ('no_training_12m', interval 12 month)) as months(metric_id, span)
+    cross join int_households_on_date as households
+    left join last_training using (household_id)
+    where households.approval_date <= getvariable('as_at') - months.span
+    group by months.metric_id
+),
+
+no_training_all as (
+    select ids.metric_id, coalesce(no_training.numerator, 0), coalesce(no_training.denominator, 0), null::double
+    from (values ('no_training_6m'), ('no_training_12m')) as ids(metric_id)
+    left join no_training using (metric_id)
+),
+
+final as (
+    select * from core_all
+    union all select * from no_training_all
+)
+
+select * from final
