@@ -44,3 +44,36 @@ def test_months():
     assert periods.latest_complete_month(dt.date(2020, 4, 5)) == "2020-03"
     with pytest.raises(ValueError, match="YYYY-MM"):
         periods.parse_month("March 2020")
+
+
+def test_a_council_changes_a_target_in_the_registry_not_in_code(tmp_path):
+    from fostering_scorecard.config import CONFIG_DIR, load_metrics
+
+    # Rotherham's plan: 20 new placements a year. Only the registry's target line changes.
+    text = (CONFIG_DIR / "metrics.toml").read_text().replace(
+        '{ year = "2019-20", value = 120, tolerance = 0.1 }', '{ year = "2019-20", value = 20, tolerance = 0.1 }'
+    )
+    (tmp_path / "metrics.toml").write_text(text)
+    approvals = next(m for m in load_metrics(tmp_path / "metrics.toml") if m.id == "approvals_fytd")
+    target, tolerance, note = sc.target_for_date(approvals, dt.date(2019, 9, 30))
+    # September is month 6 of 12: 20 x 6/12 = 10.
+    assert (target, tolerance) == (10, 0.1)
+    assert sc.rag_status(approvals.direction, 9, target, tolerance)[0] == "Amber"
+
+
+def test_a_mistyped_registry_entry_is_named(tmp_path):
+    from fostering_scorecard.config import CONFIG_DIR, load_metrics
+
+    text = (CONFIG_DIR / "metrics.toml").read_text().replace('direction = "higher"', 'direction = "up"', 1)
+    (tmp_path / "metrics.toml").write_text(text)
+    with pytest.raises(ValueError, match="approvals_fytd: direction must be one of"):
+        load_metrics(tmp_path / "metrics.toml")
+
+
+def test_neutral_indicators_move_up_or_down():
+    from fostering_scorecard.config import load_metrics, load_settings
+
+    vacancies = next(m for m in load_metrics() if m.id == "vacancies")
+    settings = load_settings()
+    assert sc.describe_change(vacancies, 120, 100, settings) == "up"
+    assert sc.describe_change(vacancies, 100.5, 100, settings) == "no material change"

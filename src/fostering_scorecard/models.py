@@ -112,3 +112,13 @@ def run_breakdown_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Pa
     """Run one breakdown file (as at the date already set): (metric id, category, count) rows."""
     rows = con.execute((sql_dir / "breakdowns" / sql_file).read_text()).fetchall()
     return sorted((metric_id, str(category), int(count)) for metric_id, category, count in rows)
+
+
+def run_list_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> pd.DataFrame:
+    """Run one operational list (as at the date already set). Lists hold record ids: they are
+    written to the internal outputs only."""
+    return con.execute((sql_dir / "lists" / sql_file).read_text()).df()
+
+
+def list_files(sql_dir: Path = SQL_DIR) -> list[str]:
+    return sorted(p.name for p in (sql_dir / "lists").glob("*.sql"))

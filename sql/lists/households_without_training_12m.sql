@@ -1,0 +1,24 @@
+-- households_without_training_12m: the named list behind no_training_12m, for the training
+-- coordinator. INTERNAL ONLY: it holds household ids and never goes into a public pack.
+with last_training as (
+    select household_id, max(completed_date) as last_completed
+    from stg_training
+    where completed_date <= getvariable('as_at')
+    group by household_id
+),
+
+final as (
+    select
+        households.household_id,
+        households.household_type,
+        households.support_team,
+        households.approval_date,
+        last_training.last_completed as last_training_completed
+    from int_households_on_date as households
+    left join last_training using (household_id)
+    where households.approval_date <= getvariable('as_at') - interval 12 month
+      and (last_training.last_completed is null
+           or last_training.last_completed <= getvariable('as_at') - interval 12 month)
+)
+
+select * from final order by support_team, household_id
