@@ -12,6 +12,8 @@ OUTPUT ?= outputs
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export GX_ANALYTICS_ENABLED := false
+# The ephemeral Prefect server gets 20 s to start by default: too tight on a busy 2-core box.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
 
 .PHONY: run test lock sample clean
 
