@@ -26,7 +26,8 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 run: $(BIN)/.installed  ## produce the pack for the latest complete month of data/sample (or MONTH=YYYY-MM)
 	$(BIN)/scorecard run --extracts $(EXTRACTS) --output $(OUTPUT) $(if $(MONTH),--month $(MONTH))
 
-test: $(BIN)/.installed  ## run the whole test suite
+test: $(BIN)/.installed  ## run the whole test suite (installs Chromium and pdftoppm for the pack tests)
+	bash scripts/install-browser.sh
 	bash scripts/test.sh
 
 sample: $(BIN)/.installed  ## re-create data/sample from the seeded generator
@@ -39,5 +40,5 @@ lock:  ## re-resolve requirements.lock from pyproject.toml (needs the package in
 	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^fostering' ) > requirements.lock
 	rm -rf .lock-venv
 
-clean:
-	rm -rf $(VENV) outputs/*/ .pytest_cache
+clean:  ## remove the virtual environment and caches (never outputs/: it holds the audit trail)
+	rm -rf $(VENV) .pytest_cache

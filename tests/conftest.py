@@ -1,3 +1,4 @@
+import logging
 import os
 import tempfile
 import sys
@@ -13,6 +14,9 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
 # Each test session gets its own Prefect database, so concurrent sessions never share one.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="prefect-home-"))
 sys.path.insert(0, str(Path(__file__).parent))
+# Prefect stops its ephemeral server at interpreter exit, after pytest has closed the captured
+# streams: without this, logging prints a harmless "I/O operation on closed file" traceback.
+logging.raiseExceptions = False
 
 from fostering_scorecard import periods, pipeline  # noqa: E402
 from fostering_scorecard import scorecard as sc  # noqa: E402

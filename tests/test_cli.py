@@ -42,3 +42,60 @@ def test_default_month_is_the_last_complete_month_before_the_extract(tmp_path):
 
     folder = write_extracts(tmp_path / "x", extract_date="2020-04-05")
     assert default_month(folder) == "2020-03"
+
+
+# --- verify, backfill, serve, locks (issue 6) -------------------------------------------------
+
+
+def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None):
+    from fostering_scorecard import pack, tables
+
+    tables.write_csv(folder / "scorecard.csv", pack.SCORECARD_COLUMNS, rows)
+
+
+def test_the_main_help_lists_every_command():
+    result = subprocess.run([sys.executable, "-m", "fostering_scorecard.cli", "--help"], capture_output=True, text=True)
+    for words in ["run ", "verify ", "backfill ", "serve ", "versions/YYYY-MM/vN", "archive"]:
+        assert words in result.stdout
+
+
+def test_verify_and_backfill_help_explain_what_they_do():
+    verify = subprocess.run([sys.executable, "-m", "fostering_scorecard.cli", "verify", "--help"], capture_output=True, text=True).stdout
+    assert "--month YYYY-MM" in verify and "REPRODUCED" in verify and "exits 1" in verify
+    backfill = subprocess.run([sys.executable, "-m", "fostering_scorecard.cli", "backfill", "--help"], capture_output=True, text=True).stdout
+    assert "--from YYYY-MM" in backfill and "--to YYYY-MM" in backfill and "skipped" in backfill
+
+
+def test_serve_without_a_prefect_server_says_how_to_start_one(monkeypatch, capsys):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert cli.main(["serve"]) == 1
+    assert "prefect server start" in capsys.readouterr().err
+
+
+def test_a_month_already_being_written_is_refused_with_a_message(tmp_path, capsys):
+    from fostering_scorecard import audit
+
+    folder = write_extracts(tmp_path / "x")
+    with audit.month_lock(tmp_path / "out", "2020-03", reentrant=False):
+        assert cli.main(["run", "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]) == 1
+    assert "another run of 2020-03 is already writing to" in capsys.readouterr().err
+
+
+def test_run_then_verify_says_reproduced_and_a_changed_extract_is_not(tmp_path, capsys, monkeypatch):
+    from fostering_scorecard import audit, pack
+
+    pinned = audit.code_version()
+    monkeypatch.setattr(audit, "code_version", lambda: dict(pinned))
+    monkeypatch.setattr(pack, "write_pack", light_pack)
+    folder = write_extracts(tmp_path / "x", carers=[{"household_id": "H1", "approval_date": "01/05/2019"}])
+    out = tmp_path / "out"
+    assert cli.main(["run", "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(out)]) == 0
+    assert "2020-03 published as version 1" in capsys.readouterr().out
+
+    assert cli.main(["verify", "--month", "2020-03", "--output", str(out)]) == 0
+    assert "REPRODUCED: 2020-03 version 1" in capsys.readouterr().out
+
+    changed = write_extracts(tmp_path / "y", carers=[{"household_id": "H1", "approval_date": "01/05/2018"}])
+    assert cli.main(["rerun", "--month", "2020-03", "--output", str(out), "--extracts", str(changed)]) == 1
+    printed = capsys.readouterr().out
+    assert "NOT REPRODUCED" in printed and "inputs: carers.csv changed" in printed

@@ -1,37 +1,58 @@
-"""Same inputs and code give byte-identical outputs (CSV, PNG, PDF, manifest)."""
+"""Same inputs and code give byte-identical outputs (CSV, PNG, PDF, the whole pack and the
+manifest): a month is run, then re-run from its archived inputs by `verify`, and every file
+is compared byte for byte."""
 
 import hashlib
+import os
 
+import pytest
 from builders import children_for, write_extracts
 
-from fostering_scorecard import pipeline
+from fostering_scorecard import audit, pipeline
+
+MONTH = "2020-03"
 
 
 def digests(folder):
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_two_runs_write_the_same_bytes(tmp_path):
-    episodes = [
-        {"CHILD": "C1", "DECOM": "01/01/2017", "RNE": "S", "DEC": "01/06/2019", "REC": "X1"},
-        {"CHILD": "C1", "DECOM": "01/06/2019", "RNE": "P"},
-    ]
-    folder = write_extracts(
-        tmp_path / "x",
-        episodes=episodes,
-        header=children_for(episodes),
-        carers=[{"household_id": "H1", "approval_date": "01/05/2019"}, {"household_id": "H1", "approval_date": "bad"}],
-        allegations=[{"household_id": "H1", "date_received": "03/03/2020"}],
-    )
-    first = pipeline.run_month("2020-03", folder, tmp_path / "a").month_dir
-    second = pipeline.run_month("2020-03", folder, tmp_path / "b").month_dir
-    assert digests(first) == digests(second)
-    assert len(digests(first)) >= 11  # 4 CSVs, 6 charts, PDF, manifest
+@pytest.fixture(scope="module")
+def run_and_rerun(tmp_path_factory, suite_runner):
+    # Pinned: another engineer editing the tree mid-test is not "the code changed".
+    pinned = audit.code_version()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(audit, "code_version", lambda: dict(pinned))
+        root = tmp_path_factory.mktemp("determinism")
+        episodes = [
+            {"CHILD": "C1", "DECOM": "01/01/2017", "RNE": "S", "DEC": "01/06/2019", "REC": "X1"},
+            {"CHILD": "C1", "DECOM": "01/06/2019", "RNE": "P"},
+        ]
+        folder = write_extracts(
+            root / "x",
+            episodes=episodes,
+            header=children_for(episodes),
+            carers=[{"household_id": "H1", "approval_date": "01/05/2019"}, {"household_id": "H1", "approval_date": "bad"}],
+            allegations=[{"household_id": "H1", "date_received": "03/03/2020"}],
+        )
+        result = pipeline.run_month(MONTH, folder, root / "out", runner=suite_runner)
+        report = pipeline.verify_month(MONTH, root / "out", keep_scratch=root / "scratch", runner=suite_runner)
+    return root, result, report
 
 
-def test_re_running_a_month_replaces_it_whole(tmp_path):
-    folder = write_extracts(tmp_path / "x")
-    out = tmp_path / "out"
-    pipeline.run_month("2020-03", folder, out)
-    pipeline.run_month("2020-03", folder, out)
-    assert sorted(p.name for p in out.iterdir()) == ["2020-03"]  # no partial or replaced folders left
+def test_a_re_run_from_the_archive_writes_the_same_bytes(run_and_rerun):
+    root, _, report = run_and_rerun
+    assert report.reproduced, report.text()
+    published, rerun = digests(root / "out" / MONTH), digests(root / "scratch" / "out" / MONTH)
+    assert published == rerun
+    # The real pack: CSVs, a chart per indicator, the PDF and the manifest at least.
+    assert {"scorecard.csv", "scorecard_history.csv", "data_quality.csv", "scorecard_pack.pdf", "manifest.json"} <= set(published)
+    assert any(name.startswith("charts/") and name.endswith(".png") for name in published)
+
+
+def test_the_output_folder_holds_only_the_month_its_versions_and_the_archive(run_and_rerun):
+    root, result, _ = run_and_rerun
+    out = root / "out"
+    assert sorted(os.listdir(out)) == [".locks", MONTH, "archive", "versions"]
+    assert os.listdir(out / "versions" / MONTH) == ["v1"]  # no partial folders left behind
+    assert result.month_dir == out / MONTH

@@ -25,12 +25,18 @@ def pack(tmp_path_factory):
     return month_dir, rows
 
 
+# Planted problems whose rule is a warning (config/extracts.toml): reported, but the row is
+# kept and counted (an episode's unknown household: removing it would change stability).
+KEPT = {("episodes.csv", "unknown_household")}
+
+
 def planted_lines() -> dict[str, set[int]]:
-    """The sample generator's own list of the bad rows it planted."""
+    """The sample generator's own list of the bad rows it planted that are set aside."""
     lines = defaultdict(set)
     with (SAMPLE / "_planted_errors.csv").open() as f:
         for row in csv.DictReader(f):
-            lines[row["file"]].add(int(row["line"]))
+            if (row["file"], row["kind"]) not in KEPT:
+                lines[row["file"]].add(int(row["line"]))
     return lines
 
 

@@ -4,9 +4,12 @@ so `scorecard --help` is instant."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from .config import DEFAULT_EXTRACTS_DIR, DEFAULT_OUTPUT_DIR, PROJECT_ROOT
@@ -34,7 +37,21 @@ the scorecard indicators and writes the pack to OUTPUT/YYYY-MM/:
   data_quality.csv       rows read, accepted and set aside, per file and rule
   internal/quarantine.csv  every row set aside, with its line number and the reason
                          (contains record ids: for the MIU only, do not publish)
-  manifest.json          what went in (file hashes, row counts) and what came out
+  manifest.json          what went in (file hashes, row counts), the code, configuration and
+                         library versions, and the sha256 of every output
+
+OUTPUT/YYYY-MM points at the month's newest version, OUTPUT/versions/YYYY-MM/vN/. A month
+re-run with identical inputs and code is left as it is; re-run with different results it
+becomes a new version with a change_note.md, and the earlier version is kept unchanged.
+Inputs are kept in OUTPUT/archive/ so `scorecard verify` can re-run any month later.
+
+commands:
+  run       produce one month's pack
+  verify    re-run a published month from its archived inputs and compare every byte (alias: rerun)
+  backfill  produce a range of months and the series of every indicator across them
+  serve     run the monthly schedule (07:00 on the 5th, UK time) against a Prefect server
+
+`scorecard COMMAND --help` explains each one (docs/operations.md has the whole routine).
 """
 
 RUN_EPILOG = """\
@@ -49,6 +66,42 @@ date the extracts were taken, e.g.  extract_date = 2020-04-05
 """
 
 
+VERIFY_EPILOG = """\
+examples:
+  scorecard verify --month 2020-03                  newest version of March 2020
+  scorecard verify --month 2020-03 --version 1      the version first published
+  scorecard verify --month 2020-03 --extracts "/shared/MIU/fostering/latest"
+                                                    would today's extracts change March 2020?
+
+The month is re-run in a temporary folder from the inputs archived when it was published (or
+from --extracts), and every output and the manifest are compared byte for byte. It prints
+REPRODUCED and exits 0, or NOT REPRODUCED with each file that differs, which indicators moved
+and why (inputs, configuration, code or dependencies changed), and exits 1. Nothing in the
+output folder is changed.
+"""
+
+BACKFILL_EPILOG = """\
+examples:
+  scorecard backfill --from 2018-04 --to 2020-03
+  scorecard backfill --from 2019-04 --to 2020-03 --extracts "/shared/MIU/fostering/2020-04" --output "/shared/MIU/packs"
+
+The extracts are read and checked once for the whole range. Months already produced from the
+same inputs, configuration and code are skipped; months whose results change get a new
+version with a change note. Writes OUTPUT/scorecard_series.csv: every indicator for every month.
+"""
+
+SERVE_EPILOG = """\
+First start a Prefect server in another terminal (it keeps the schedule and the run history):
+  DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false prefect server start
+then, in this terminal:
+  export PREFECT_API_URL=http://127.0.0.1:4200/api
+  scorecard serve --extracts "/shared/MIU/fostering/latest" --output "/shared/MIU/packs"
+Runs the previous month's scorecard at 07:00 on the 5th of each month (Europe/London) for as
+long as it runs (Ctrl+C stops it). To run a month now, from a third terminal:
+  prefect deployment run monthly-fostering-scorecard/monthly --param month=2020-03
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorecard", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -60,19 +113,93 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("--month", metavar="YYYY-MM", help="reporting month; default: the latest complete month before the extract date")
-    run.add_argument("--extracts", metavar="DIR", type=Path, default=DEFAULT_EXTRACTS_DIR, help="folder holding the extract CSV files (default: data/sample)")
-    run.add_argument("--output", metavar="DIR", type=Path, default=DEFAULT_OUTPUT_DIR, help="folder for the packs; the month goes in DIR/YYYY-MM (default: outputs)")
+    _add_folders(run)
     run.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect (no flow run is recorded)")
+
+    verify = commands.add_parser(
+        "verify",
+        aliases=["rerun"],
+        help="re-run a published month from its archived inputs and compare every byte",
+        description="Re-run a published month and prove it gives the same bytes.",
+        epilog=VERIFY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument("--month", metavar="YYYY-MM", required=True, help="the published month to re-run")
+    verify.add_argument("--version", metavar="N", type=int, help="which version of the month (default: the newest)")
+    verify.add_argument("--output", metavar="DIR", type=Path, default=DEFAULT_OUTPUT_DIR, help="the output folder the month was published in (default: outputs)")
+    verify.add_argument("--extracts", metavar="DIR", type=Path, help="re-run from this folder instead of the archived inputs")
+    verify.add_argument("--keep", metavar="DIR", type=Path, help="keep the re-run's files in DIR to inspect them (they hold personal data)")
+
+    backfill = commands.add_parser(
+        "backfill",
+        help="produce every month in a range, and the history series",
+        description="Produce every month from --from to --to (inclusive) from one set of extracts.",
+        epilog=BACKFILL_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    backfill.add_argument("--from", dest="first", metavar="YYYY-MM", required=True, help="first month")
+    backfill.add_argument("--to", dest="last", metavar="YYYY-MM", required=True, help="last month (must have ended before the extract date)")
+    _add_folders(backfill)
+    backfill.add_argument("--no-prefect", action="store_true", help="run without Prefect (no flow run is recorded)")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the monthly schedule against a running Prefect server",
+        description="Serve the monthly deployment (and a backfill deployment) to a Prefect server.",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_folders(serve)
     return parser
 
 
-def load_flow():
-    """The flow lives in flows/ (the deployment's entry point); load it from there."""
+def _add_folders(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--extracts", metavar="DIR", type=Path, default=DEFAULT_EXTRACTS_DIR, help="folder holding the extract CSV files (default: data/sample)")
+    parser.add_argument("--output", metavar="DIR", type=Path, default=DEFAULT_OUTPUT_DIR, help="folder for the packs; the month goes in DIR/YYYY-MM (default: outputs)")
+
+
+def load_flows():
+    """The flows live in flows/ (the deployment's entry point); load the module from there.
+    It is registered under its own name so Prefect can find its file for a deployment."""
+    name = "monthly_scorecard"
+    if name in sys.modules:
+        return sys.modules[name]
     path = PROJECT_ROOT / "flows" / "monthly_scorecard.py"
-    spec = importlib.util.spec_from_file_location("monthly_scorecard_flow", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.monthly_scorecard
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def load_flow():
+    return load_flows().monthly_scorecard
+
+
+@contextlib.contextmanager
+def private_prefect_storage():
+    """Prefect pickles a failed run's exception into its local result storage even with result
+    persistence off (and an exception message could quote a value from the data). Point that
+    storage at a private temporary folder, removed when the flow run is over."""
+    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
+
+    key = "PREFECT_RESULTS_LOCAL_STORAGE_PATH"
+    folder = tempfile.mkdtemp(prefix="scorecard-prefect-")
+    before = os.environ.get(key)
+    os.environ[key] = folder  # for flow runs `serve` starts in child processes
+    try:
+        with temporary_settings(updates={PREFECT_RESULTS_LOCAL_STORAGE_PATH: folder}):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def configure_environment() -> None:
@@ -84,34 +211,103 @@ def configure_environment() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command != "run":
+    if args.command is None:
         parser.print_help()
         return 2
     configure_environment()
 
     import logging
 
+    from .audit import ArchiveError, MonthLocked
     from .ingest import ExtractError
-    from .pipeline import default_month, preflight, run_month
 
     # Our own progress lines only; libraries speak up at WARNING and above.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("fostering_scorecard").setLevel(logging.INFO)
+    command = {"run": _run, "verify": _verify, "rerun": _verify, "backfill": _backfill, "serve": _serve}[args.command]
     try:
-        month = args.month or default_month(args.extracts)
-        preflight(month, args.extracts)
-        print(f"Scorecard for {month} from {args.extracts}", flush=True)
-        if args.no_prefect:
-            month_dir = run_month(month, args.extracts, args.output).month_dir
-        else:
-            month_dir = load_flow()(month=month, extracts_dir=str(args.extracts), output_dir=str(args.output))
+        return command(args)
     except ExtractError as exc:
         print(f"\nThe run stopped: a file needs fixing.\n  {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:
+    except MonthLocked as exc:
         print(f"\nThe run stopped: {exc}", file=sys.stderr)
         return 1
+    except (ValueError, ArchiveError) as exc:
+        print(f"\nThe run stopped: {exc}", file=sys.stderr)
+        return 1
+
+
+def _describe(result) -> str:
+    return {
+        "published": f"published as version {result.version}",
+        "restated": f"published as version {result.version}, restating version {result.version - 1} (see change_note.md)",
+        "unchanged": f"unchanged: identical to version {result.version}, nothing new written",
+        "skipped": f"skipped: version {result.version} was produced from the same inputs and code",
+    }.get(result.status, result.status)
+
+
+def _run(args) -> int:
+    from .pipeline import MonthResult, default_month, preflight, run_month
+
+    month = args.month or default_month(args.extracts)
+    preflight(month, args.extracts)
+    print(f"Scorecard for {month} from {args.extracts}", flush=True)
+    if args.no_prefect:
+        result: MonthResult = run_month(month, args.extracts, args.output)
+        print(f"{month} {_describe(result)}")
+        month_dir = result.month_dir
+    else:
+        flow = load_flow()
+        with private_prefect_storage():
+            month_dir = flow(month=month, extracts_dir=str(args.extracts), output_dir=str(args.output))
     print(f"Done: the pack is in {month_dir}")
+    return 0
+
+
+def _verify(args) -> int:
+    from .pipeline import verify_month
+
+    print(f"Re-running {args.month} from {'its archived inputs' if args.extracts is None else args.extracts} ...", flush=True)
+    report = verify_month(args.month, args.output, version=args.version, extracts_dir=args.extracts, keep_scratch=args.keep)
+    print(report.text())
+    return 0 if report.reproduced else 1
+
+
+def _backfill(args) -> int:
+    from .pipeline import backfill, months_between, preflight
+
+    months = months_between(args.first, args.last)
+    preflight(args.last, args.extracts)
+    print(f"Backfill of {len(months)} months, {args.first} to {args.last}, from {args.extracts}", flush=True)
+    if args.no_prefect:
+        lines = [f"{r.month}: {_describe(r)}" for r in backfill(args.first, args.last, args.extracts, args.output)]
+    else:
+        flows = load_flows()
+        with private_prefect_storage():
+            lines = flows.backfill_scorecard(
+                first_month=args.first, last_month=args.last, extracts_dir=str(args.extracts), output_dir=str(args.output)
+            )
+    print("\n".join(lines))
+    print(f"Done: the months are in {args.output}; every indicator by month is in {args.output / 'scorecard_series.csv'}")
+    return 0
+
+
+def _serve(args) -> int:
+    if not os.environ.get("PREFECT_API_URL"):
+        print(
+            "scorecard serve needs a running Prefect server to keep the schedule.\n"
+            "  1. In another terminal:  prefect server start\n"
+            "  2. Here:                 export PREFECT_API_URL=http://127.0.0.1:4200/api\n"
+            "then run scorecard serve again (docs/operations.md has the details).",
+            file=sys.stderr,
+        )
+        return 1
+    os.chdir(PROJECT_ROOT)  # the deployment's entry point, flows/monthly_scorecard.py, is relative to here
+    print("Serving the monthly scorecard: 07:00 on the 5th of each month (Europe/London). Ctrl+C stops.", flush=True)
+    flows = load_flows()
+    with private_prefect_storage():
+        flows.serve(str(Path(args.extracts).resolve()), str(Path(args.output).resolve()))
     return 0
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from .config import EXPECTATIONS_DIR, PROJECT_ROOT, load_extracts, load_metrics, load_settings
-from .validate import suite_json, suite_path
+from .validate import load_rules, suite_json, suite_path
 
 DOCS_DIR = PROJECT_ROOT / "docs"
 PERIODS = {
@@ -40,18 +40,27 @@ def data_contract_md() -> str:
         "column stops the run with a message; a row that breaks a rule is set aside (quarantined)",
         "with its line number and the reason, and the rest of the month goes ahead.",
         "",
-        "Row rules, each reported with a rule id `<extract>.<column>.<kind>`:",
+        "Row rules, each reported with a rule id `<extract>.<column>.<kind>`. An **error** sets the",
+        "row aside (quarantine); a **warning** keeps the row and reports it (docs/data-quality.md):",
         "",
-        "| kind | meaning |",
-        "|---|---|",
-        "| `missing_required` | a required value is blank |",
-        "| `bad_date` | not a real date written `dd/mm/YYYY` |",
-        "| `bad_number` | not a whole number, or outside the allowed range |",
-        "| `bad_code` | not one of the allowed codes |",
-        "| `future_date` | after the extract date (or before 1900) |",
-        "| `end_before_start` | an end date before the start date it follows |",
-        "| `duplicate_key` | repeats the key of an earlier row (the first copy is kept) |",
-        "| `wrong_field_count` | the line has more or fewer fields than the header |",
+        "| kind | severity | meaning |",
+        "|---|---|---|",
+    ]
+    rules = load_rules()
+    lines += [f"| `{k.kind}` | {k.severity} | {k.meaning} |" for k in rules.kinds.values()]
+    lines += [
+        "",
+        "Checks across records and extracts (one SQL query each in `sql/checks/`):",
+        "",
+        "| rule id | severity | query |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{c.rule_id}` | {c.severity} | `sql/checks/{c.sql}` |" for c in rules.checks]
+    lines += [
+        "",
+        "A council whose system names columns differently, or writes dates another way, adds a",
+        "column mapping in `config/mappings/` and names it in `extract.toml` (`mapping = \"name\"`);",
+        "see docs/data-quality.md.",
         "",
     ]
     for name, extract in load_extracts().items():
@@ -66,13 +75,28 @@ def data_contract_md() -> str:
             if c.min is not None or c.max is not None:
                 allowed = f"{c.min} to {c.max}"
             kind = {"date": "date dd/mm/YYYY", "flag": "Y/N"}.get(c.type, c.type)
-            lines.append(f"| `{c.name}` | {kind} | {'required' if c.required else 'optional'} | {allowed} | {c.description} |")
+            options = rules.column_options.get((name, c.name), {})
+            required = "required" if c.required else (f"when `{options['required_when']}` is filled" if options.get("required_when") else "optional")
+            if options.get("severity") == "warning":
+                required += " (bad values warn only)"
+            lines.append(f"| `{c.name}` | {kind} | {required} | {allowed} | {c.description} |")
         lines.append("")
     return "\n".join(lines)
 
 
+UNITS = {
+    "count": "count",
+    "percent": "percentage: numerator / denominator x 100",
+    "rate_per_100": "rate per 100: numerator / denominator x 100",
+    "weeks": "median weeks (denominator: cases measured)",
+    "days": "median days (denominator: cases measured)",
+}
+DIRECTIONS = {"higher": "higher", "lower": "lower", "neutral": "neither (shown as up or down)"}
+
+
 def metrics_md() -> str:
     settings = load_settings()
+    metrics = load_metrics()
     lines = [
         "# Scorecard indicators",
         "",
@@ -82,7 +106,12 @@ def metrics_md() -> str:
         "extract, ignoring anything dated after that day, so a month re-run from a later extract",
         "gives the same figures unless history was corrected. RAG: **Green** target met; **Amber**",
         "within the tolerance (a share of the target); **Red** beyond it; **Not rated** when there",
-        "is no target. Status is computed on unrounded values.",
+        "is no target or no value. Status is computed on unrounded values. A financial-year-to-date",
+        "count is compared with its annual target pro rata to the months elapsed (September is",
+        "6/12 of the year's target). Changes smaller than "
+        f"{settings.no_material_change_points:g} percentage points (percentages) or "
+        f"{settings.no_material_change_relative:.0%} of the previous value (at least 1, other units)"
+        " are described as no material change.",
         "",
         "## Placement stability choices",
         "",
@@ -99,23 +128,41 @@ def metrics_md() -> str:
         " (`adoption_with_current_carer_is_a_move`);",
         "- a placement is in the 12-month window if it was open on any day of it, including one",
         "  that ended on the window's first day; a child whose episode ended on the date itself",
-        "  is no longer looked after on that date.",
+        "  is no longer looked after on that date;",
+        "- \"same carer\" is judged from the episode codes (RNE), not from carer ids; a return",
+        "  after a temporary placement is recognised by the same placement type, provider,",
+        "  household id, URN and placement postcode as before it.",
         "",
+        "## Indicators",
+        "",
+        "| id | title | area | unit | good is | target |",
+        "|---|---|---|---|---|---|",
     ]
-    for m in load_metrics():
-        lines += [f"## `{m.id}`: {m.title}", "", m.definition, ""]
+    for m in metrics:
+        latest = m.targets[-1] if m.targets else None
+        target = f"{latest.value:g} ({latest.year})" if latest else "none"
+        lines.append(f"| [`{m.id}`](#{m.id.replace('_', '-')}) | {m.title} | {m.area} | {m.unit} | {m.direction} | {target} |")
+    lines.append("")
+    for m in metrics:
+        lines += [f"### {m.id}", "", f"**{m.title}.** {m.definition}", ""]
         lines += ["| | |", "|---|---|"]
         lines.append(f"| area | {m.area} |")
         lines.append(f"| numerator | {m.numerator} |")
         if m.denominator:
             lines.append(f"| denominator | {m.denominator} |")
-        lines.append(f"| unit | {m.unit} |")
+        lines.append(f"| unit | {UNITS[m.unit]} |")
         lines.append(f"| period | {PERIODS[m.period]} |")
-        lines.append(f"| good is | {m.direction} |")
+        lines.append(f"| good is | {DIRECTIONS[m.direction]} |")
         targets = "; ".join(f"{t.year}: {t.value:g} (amber within {t.tolerance:.0%})" for t in m.targets) or "none set: not rated"
         lines.append(f"| targets | {targets} |")
         if m.period == "fytd" and m.targets:
             lines.append("| compared with | the annual target pro rata to the months elapsed |")
+        if m.benchmark:
+            lines.append(f"| benchmark | `{m.benchmark}` (DfE, see docs/pack.md) |")
+        if m.breakdown:
+            lines.append(f"| breakdown | `sql/breakdowns/{m.breakdown}` |")
+        if m.extract_date_only:
+            lines.append("| history | known only at the extract date: earlier months show no value |")
         lines.append(f"| source | {m.source} |")
         lines.append(f"| computed by | `sql/metrics/{m.sql}` |")
         lines.append("")

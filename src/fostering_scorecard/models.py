@@ -114,10 +114,12 @@ def run_breakdown_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Pa
     return sorted((metric_id, str(category), int(count)) for metric_id, category, count in rows)
 
 
-def run_list_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> pd.DataFrame:
-    """Run one operational list (as at the date already set). Lists hold record ids: they are
-    written to the internal outputs only."""
-    return con.execute((sql_dir / "lists" / sql_file).read_text()).df()
+def run_list_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> tuple[list[str], list[dict]]:
+    """Run one operational list (as at the date already set): (columns, rows). Lists hold
+    record ids: they are written to the internal outputs only."""
+    result = con.execute((sql_dir / "lists" / sql_file).read_text())
+    columns = [d[0] for d in result.description]
+    return columns, [dict(zip(columns, row)) for row in result.fetchall()]
 
 
 def list_files(sql_dir: Path = SQL_DIR) -> list[str]:

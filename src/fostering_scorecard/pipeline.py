@@ -6,22 +6,18 @@ Nothing here logs a child or carer identifier.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import shutil
-import subprocess
-from dataclasses import dataclass, field
+import tempfile
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import __version__, models, pack, quality
+from . import audit, models, pack, quality, tables
 from . import scorecard as sc
 from .config import (
-    CONFIG_DIR,
-    EXPECTATIONS_DIR,
-    PROJECT_ROOT,
     Extract,
     ExtractInfo,
     Metric,
@@ -33,7 +29,7 @@ from .config import (
 )
 from .ingest import ExtractError, RawExtract, check_extract, read_extract
 from .periods import as_at_date, latest_complete_month, parse_month, shift_month
-from .validate import SuiteRunner, ValidatedExtract, load_suite, validate_extract
+from .validate import SuiteRunner, ValidatedExtract, load_suite, run_checks, validate_extract
 
 log = logging.getLogger("fostering_scorecard")
 
@@ -56,6 +52,9 @@ class MonthResult:
     month_dir: Path
     rows: list[dict]
     row_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    version: int = 0
+    status: str = ""  # published | restated | unchanged | skipped
+    version_dir: Path | None = None
 
 
 def default_month(extracts_dir: Path) -> str:
@@ -101,7 +100,7 @@ def preflight(month: str, extracts_dir: Path) -> None:
 
 def ingest(ctx: RunContext) -> dict[str, RawExtract]:
     raws = {name: read_extract(extract, ctx.extracts_dir) for name, extract in ctx.extracts.items()}
-    for name, raw in raws.items():
+    for raw in raws.values():
         log.info("read %s: %d rows%s", raw.extract.file, raw.rows_read, "; " + "; ".join(raw.notes) if raw.notes else "")
     return raws
 
@@ -114,12 +113,15 @@ def validate(ctx: RunContext, raws: dict[str, RawExtract], runner: SuiteRunner |
             name: validate_extract(con, raw, load_suite(raw.extract), runner, ctx.extract_info.extract_date)
             for name, raw in raws.items()
         }
+        # Cross-record and cross-extract rules (sql/checks/) see every extract's checked rows.
+        validated = run_checks(con, validated, ctx.extract_info.extract_date)
     finally:
         con.close()
     for v in validated.values():
+        v.check_rows_balance()
         log.info(
-            "validated %s: %d read = %d accepted + %d quarantined",
-            v.raw.extract.file, v.rows_read, v.rows_accepted, v.rows_quarantined,
+            "validated %s: %d read = %d accepted + %d quarantined; %d warning(s) on rows kept",
+            v.raw.extract.file, v.rows_read, v.rows_accepted, v.rows_quarantined, len(v.warnings),
         )
     return validated
 
@@ -132,11 +134,24 @@ def open_models(ctx: RunContext, validated: dict[str, ValidatedExtract]):
     return con
 
 
-def compute(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> tuple[list[dict], list[dict]]:
-    """The month's scorecard rows and the trend history (oldest first)."""
+@dataclass
+class MonthFigures:
+    """Everything computed for a month: what the pack and the CSVs are drawn from."""
+
+    rows: list[dict]  # one per indicator, in registry order (pack.SCORECARD_COLUMNS)
+    history: list[dict]  # every indicator for the month and the 24 before it, oldest first
+    breakdowns: list[dict]  # counts by category for indicators with a breakdown
+    lists: dict  # internal operational lists (name -> (columns, rows)); they hold record ids
+
+
+def compute(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> MonthFigures:
+    """The month's scorecard rows, the trend history, breakdowns and operational lists."""
     con = open_models(ctx, validated)
     try:
-        history = sc.compute_history(con, ctx.metrics, ctx.month, max(ctx.settings.trend_months, 12))
+        latest = latest_complete_month(ctx.extract_info.extract_date)
+        history = sc.compute_history(con, ctx.metrics, ctx.month, max(ctx.settings.trend_months, 12), latest)
+        breakdowns = sc.compute_breakdowns(con, ctx.metrics, ctx.month)
+        lists = sc.operational_lists(con, ctx.month)
     finally:
         con.close()
     by_key = {(v.metric_id, v.month): v for v in history}
@@ -170,73 +185,78 @@ def compute(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> tuple[li
                 "change_vs_last_year": sc.describe_change(metric, current.value, last_year.value, ctx.settings),
             }
         )
-    return rows, [sc.as_record(v) for v in history]
+    return MonthFigures(rows, [sc.as_record(v) for v in history], breakdowns, lists)
 
 
 # ---------------------------------------------------------------------------------------------
-# Publishing
+# Publishing: versions, never overwritten (see audit.py for the layout)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def write_month_files(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, folder: Path) -> dict:
+    """Every file of the month, and manifest.json last (it holds the hashes of the others)."""
+    audit.private_mkdir(folder)
+    quality_rows = quality.write_quality_outputs(
+        folder, validated, previous_month_dir=ctx.output_dir / shift_month(ctx.month, -1)
+    )
+    pack.write_pack(folder, ctx, figures.rows, figures.history, quality_rows, breakdowns=figures.breakdowns)
+    for name, (columns, list_rows) in sorted(figures.lists.items()):  # named lists: internal only
+        tables.write_csv(folder / "internal" / f"{name}.csv", columns, list_rows)
+    manifest = audit.write_manifest(folder, audit.run_record(ctx, validated))
+    _restrict_permissions(folder)
+    return manifest
 
 
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() if out.returncode == 0 else "unknown"
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+def publish(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures) -> MonthResult:
+    """Write the month as a new version, atomically, unless it is identical to the latest one.
+
+    Everything is written to a hidden temporary folder that is renamed into place at the end,
+    then <output>/<month> is switched to it in one step: a crash or kill leaves the previous
+    version (or no month) visible, never a half-written one. A published version is never
+    changed; a month re-run with different results becomes v2, v3, ... with a change note."""
+    store = audit.MonthStore(ctx.output_dir)
+    _make_private_dir(ctx.output_dir)
+    row_counts = _row_counts(validated)
+    with audit.month_lock(ctx.output_dir, ctx.month):
+        store.adopt_legacy_folder(ctx.month)
+        store.remove_partials(ctx.month)
+        versions_dir = store.versions_dir(ctx.month)
+        _make_private_dir(versions_dir)
+        work_dir = versions_dir / f".partial-{os.getpid()}"
+        shutil.rmtree(work_dir, ignore_errors=True)
+        try:
+            write_month_files(ctx, validated, figures, work_dir)
+            audit.archive_inputs(store.archive_dir, ctx, validated)
+        except BaseException:
+            shutil.rmtree(work_dir, ignore_errors=True)
+            raise
+
+        latest = store.latest(ctx.month)
+        if latest and audit.same_outputs(latest[1], work_dir):
+            shutil.rmtree(work_dir)
+            store.point_link(ctx.month, latest[0])
+            log.info("%s unchanged: same outputs as version %d, nothing new published", ctx.month, latest[0])
+            return MonthResult(ctx.month, store.link(ctx.month), figures.rows, row_counts, latest[0], "unchanged", latest[1])
+
+        version = latest[0] + 1 if latest else 1
+        if latest:
+            audit.write_change_note(work_dir, ctx.month, latest[0], version, latest[1])
+            _restrict_permissions(work_dir)
+        version_dir = versions_dir / f"v{version}"
+        work_dir.rename(version_dir)
+        store.point_link(ctx.month, version)
+    log.info("%s published as version %d%s", ctx.month, version, " (a restatement: see change_note.md)" if latest else "")
+    return MonthResult(ctx.month, store.link(ctx.month), figures.rows, row_counts, version, "restated" if latest else "published", version_dir)
 
 
-def publish(ctx: RunContext, validated: dict[str, ValidatedExtract], rows: list[dict], history: list[dict]) -> MonthResult:
-    """Write the month's folder atomically: everything goes to a hidden temporary folder that is
-    renamed into place at the end, so a crash never leaves a half-written month."""
-    ctx.output_dir.mkdir(parents=True, exist_ok=True)
-    final_dir = ctx.output_dir / ctx.month
-    work_dir = ctx.output_dir / f".{ctx.month}.partial-{os.getpid()}"
-    shutil.rmtree(work_dir, ignore_errors=True)
-    work_dir.mkdir(parents=True)
-
-    quality_rows = quality.write_quality_outputs(work_dir, validated)
-    pack.write_pack(work_dir, ctx, rows, history, quality_rows)
-
-    row_counts = {
+def _row_counts(validated: dict[str, ValidatedExtract]) -> dict[str, dict[str, int]]:
+    return {
         name: {"read": v.rows_read, "accepted": v.rows_accepted, "quarantined": v.rows_quarantined}
         for name, v in validated.items()
     }
-    _write_manifest(ctx, validated, row_counts, work_dir)
-    _restrict_permissions(work_dir)
-
-    if final_dir.exists():
-        retired = ctx.output_dir / f".{ctx.month}.replaced-{os.getpid()}"
-        final_dir.rename(retired)
-        work_dir.rename(final_dir)
-        shutil.rmtree(retired)
-    else:
-        work_dir.rename(final_dir)
-    return MonthResult(ctx.month, final_dir, rows, row_counts)
 
 
-def _write_manifest(ctx: RunContext, validated: dict[str, ValidatedExtract], row_counts: dict, work_dir: Path) -> None:
-    outputs = sorted(p for p in work_dir.rglob("*") if p.is_file())
-    manifest = {
-        "reporting_month": ctx.month,
-        "as_at_date": ctx.as_at.isoformat(),
-        "extract_date": ctx.extract_info.extract_date.isoformat(),
-        "inputs": {
-            name: {"file": v.raw.extract.file, "sha256": v.raw.sha256, "rows": row_counts[name]}
-            for name, v in sorted(validated.items())
-        },
-        "configuration": {
-            p.name: _sha256(p) for p in sorted(CONFIG_DIR.glob("*.toml"))
-        },
-        "expectation_suites": {p.name: _sha256(p) for p in sorted(EXPECTATIONS_DIR.glob("*.json"))},
-        "code": {"package_version": __version__, "git_commit": _git_commit()},
-        "dependency_lock_sha256": _sha256(PROJECT_ROOT / "requirements.lock") if (PROJECT_ROOT / "requirements.lock").exists() else None,
-        "outputs": {str(p.relative_to(work_dir)): _sha256(p) for p in outputs},
-    }
-    (work_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+def _make_private_dir(directory: Path) -> None:
+    audit.private_mkdir(directory)
 
 
 def _restrict_permissions(directory: Path) -> None:
@@ -246,11 +266,138 @@ def _restrict_permissions(directory: Path) -> None:
         path.chmod(0o700 if path.is_dir() else 0o600)
 
 
-def run_month(month: str | None, extracts_dir: Path, output_dir: Path) -> MonthResult:
+def already_current(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> MonthResult | None:
+    """The latest version of the month when it was produced from these same inputs,
+    configuration, code and dependencies (so running it again cannot change anything)."""
+    store = audit.MonthStore(ctx.output_dir)
+    latest = store.latest(ctx.month)
+    if not latest or not (latest[1] / audit.MANIFEST).is_file():
+        return None
+    recorded = audit.read_manifest(latest[1])
+    recorded.pop("outputs", None)
+    if recorded != audit.run_record(ctx, validated):
+        return None
+    return MonthResult(ctx.month, store.link(ctx.month), [], _row_counts(validated), latest[0], "skipped", latest[1])
+
+
+def run_month(month: str | None, extracts_dir: Path, output_dir: Path, runner: SuiteRunner | None = None) -> MonthResult:
     """The whole month without Prefect (the flow runs the same steps as tasks)."""
     month = month or default_month(extracts_dir)
-    ctx = prepare(month, extracts_dir, output_dir)
-    raws = ingest(ctx)
-    validated = validate(ctx, raws)
-    rows, history = compute(ctx, validated)
-    return publish(ctx, validated, rows, history)
+    with audit.month_lock(output_dir, month):
+        ctx = prepare(month, extracts_dir, output_dir)
+        raws = ingest(ctx)
+        validated = validate(ctx, raws, runner)
+        return publish(ctx, validated, compute(ctx, validated))
+
+
+# ---------------------------------------------------------------------------------------------
+# Backfill: many months from one ingest and validation
+
+
+def months_between(first: str, last: str) -> list[str]:
+    parse_month(first), parse_month(last)
+    if first > last:
+        raise ValueError(f"the first month ({first}) is after the last ({last})")
+    months = [first]
+    while months[-1] != last:
+        months.append(shift_month(months[-1], 1))
+    return months
+
+
+def for_month(ctx: RunContext, month: str) -> RunContext:
+    """The same extracts and settings, as at the end of another month."""
+    checked = prepare(month, ctx.extracts_dir, ctx.output_dir)  # checks the month against the extract date
+    return replace(ctx, month=checked.month, as_at=checked.as_at)
+
+
+def backfill_month(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> MonthResult:
+    with audit.month_lock(ctx.output_dir, ctx.month):
+        current = already_current(ctx, validated)
+        if current:
+            log.info("%s skipped: version %d was produced from the same inputs and code", ctx.month, current.version)
+            return current
+        return publish(ctx, validated, compute(ctx, validated))
+
+
+def backfill(first: str, last: str, extracts_dir: Path, output_dir: Path, runner: SuiteRunner | None = None) -> list[MonthResult]:
+    """Every month from first to last (inclusive), reading and validating the extracts once."""
+    months = months_between(first, last)
+    base = prepare(last, extracts_dir, output_dir)
+    validated = validate(base, ingest(base), runner)
+    results = []
+    for number, month in enumerate(months, start=1):
+        log.info("month %d of %d: %s", number, len(months), month)
+        results.append(backfill_month(for_month(base, month), validated))
+    build_series(output_dir)
+    return results
+
+
+SERIES_COLUMNS = ["month", "version", "metric_id", "title", "value", "numerator", "denominator", "target", "rag"]
+
+
+def build_series(output_dir: Path) -> Path:
+    """scorecard_series.csv: every indicator for every month published in output_dir, from
+    each month's latest version (the history an analyst charts or pastes into Excel)."""
+    store = audit.MonthStore(Path(output_dir))
+    rows = []
+    for month in store.months():
+        latest = store.latest(month)
+        if not latest:
+            continue
+        with (latest[1] / "scorecard.csv").open(newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                rows.append({**row, "month": month, "version": latest[0]})
+    target = Path(output_dir) / audit.SERIES
+    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    tables.write_csv(partial, SERIES_COLUMNS, rows)
+    partial.chmod(0o600)
+    os.replace(partial, target)
+    return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Re-run and verify
+
+
+def verify_month(
+    month: str,
+    output_dir: Path,
+    version: int | None = None,
+    extracts_dir: Path | None = None,
+    keep_scratch: Path | None = None,
+    runner: SuiteRunner | None = None,
+) -> audit.VerifyReport:
+    """Re-run a published month from its archived inputs (or from extracts_dir) in a scratch
+    folder and compare every output, and the manifest, byte for byte with the recorded version."""
+    store = audit.MonthStore(Path(output_dir))
+    versions = dict(store.versions(month))
+    if not versions:
+        raise ValueError(f"{month} has not been published in {output_dir}")
+    version = version or max(versions)
+    if version not in versions:
+        raise ValueError(f"{month} has no version {version} in {output_dir} (versions: {', '.join(f'v{v}' for v in sorted(versions))})")
+    recorded_dir = versions[version]
+    recorded = audit.read_manifest(recorded_dir)
+
+    scratch = Path(keep_scratch) if keep_scratch else Path(tempfile.mkdtemp(prefix=f"scorecard-verify-{month}-"))
+    audit.private_mkdir(scratch)
+    scratch.chmod(0o700)
+    try:
+        problems = []
+        if extracts_dir is None:
+            extracts_dir = scratch / "extracts"
+            problems = audit.restore_inputs(store.archive_dir, recorded, extracts_dir)
+        ctx = prepare(month, extracts_dir, scratch / "out")
+        validated = validate(ctx, ingest(ctx), runner)
+        figures = compute(ctx, validated)
+        rerun_dir = scratch / "out" / month
+        rerun = write_month_files(ctx, validated, figures, rerun_dir)
+        report = audit.VerifyReport(month, version, recorded_dir, archive_problems=problems)
+        report.differences = audit.file_differences(recorded_dir, rerun_dir)
+        if report.differences or problems:
+            report.causes = audit.explain(recorded, rerun)
+            report.metric_changes = audit.metric_changes(recorded_dir, rerun_dir)
+        return report
+    finally:
+        if not keep_scratch:
+            shutil.rmtree(scratch, ignore_errors=True)

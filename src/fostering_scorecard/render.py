@@ -1,167 +1,331 @@
-"""Charts (PNG) and the multi-page PDF pack, drawn with matplotlib from scorecard rows.
+"""Charts (PNG) and the multi-page PDF pack, drawn with matplotlib from a pack.PackView.
 
-Deterministic bytes: the Agg backend, no creation date in the PDF, fixed fonts and sizes.
-Colour is never the only signal: every status is also a word and a shape.
+Deterministic bytes: the Agg backend, no creation date in the PDF or PNG, fixed fonts and sizes.
+Colour is never the only signal: every status is also a word and a shape, every line in a chart
+has its own marker or dash and a legend, and values are written on the bars.
+Colours: the UK Government Analysis Function categorical palette; every one has at least 3:1
+contrast with white (WCAG 2.2 non-text contrast); text is near-black or dark blue.
 """
 
 from __future__ import annotations
 
+import io
+import math
 import textwrap
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_pdf import PdfPages
 
-from .config import Metric  # noqa: E402
+from .pack import DATA_QUALITY_AREA, ChartSpec, PackView, format_value, month_label
 
-# UK Government Analysis Function palette (categorical) and RAG fills with dark text (AA contrast).
 PALETTE = {"dark_blue": "#12436D", "turquoise": "#28A197", "dark_pink": "#801650", "orange": "#F46A25"}
-RAG_STYLE = {
-    "Green": ("#A8D5BA", "\u25cf Met"),
-    "Amber": ("#FFD78A", "\u25b2 Close"),
-    "Red": ("#F4A3A3", "\u25a0 Missed"),
-    "Not rated": ("#E6E6E6", "\u25cb Not rated"),
-}
+TEXT = "#0B0C0C"
+GRID = "#DDDDDD"
+RAG_FILL = {"Green": "#A8D5BA", "Amber": "#FFD78A", "Red": "#F4A3A3", "Not rated": "#E6E6E6"}  # dark text on each: >= 9.9:1
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
+CHART_SIZE = (7, 3.8)
+CHART_DPI = 120  # sharp enough in the PDF and on screen (the HTML shows them 700 px wide)
+SUMMARY_ROWS_PER_PAGE = 10
+CHARTS_PER_PAGE = 4
 
 plt.rcParams.update(
     {
         "font.family": "DejaVu Sans",
         "font.size": 9,
+        "text.color": TEXT,
+        "axes.labelcolor": TEXT,
+        "xtick.color": TEXT,
+        "ytick.color": TEXT,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "svg.hashsalt": "fostering-scorecard",
         "path.simplify": False,
+        "pdf.compression": 6,
     }
 )
 
 
-def format_value(metric: Metric, value: float | None) -> str:
-    if value is None:
-        return "no data"
-    return f"{value:.1f}%" if metric.unit == "percent" else f"{value:,.0f}"
+def _nan(values):
+    return [float("nan") if v is None else v for v in values]
 
 
-def chart_title(metric: Metric, row: dict) -> str:
-    """A title that states the finding, built from the numbers."""
-    value = format_value(metric, row["value"])
-    parts = [f"{metric.title}: {value}"]
-    if row["change_vs_last_year"] not in ("no comparison",):
-        parts.append(f"{row['change_vs_last_year']} than a year ago" if row["change_vs_last_year"] in ("better", "worse") else "no material change on a year ago")
-    if row["rag"] != "Not rated":
-        parts.append({"Green": "target met", "Amber": "close to target", "Red": "target missed"}[row["rag"]])
-    return ", ".join(parts)
+def _wrap(text: str, width: int) -> str:
+    if width <= 0:
+        return text
+    return "\n".join(wrapped for line in text.split("\n") for wrapped in (textwrap.wrap(line, width) or [""]))
 
 
-def alt_text(metric: Metric, series: list[dict]) -> str:
-    first, last = series[0], series[-1]
-    return (
-        f"Line chart of {metric.title.lower()} by month from {first['month']} to {last['month']}: "
-        f"{format_value(metric, first['value'])} in {first['month']}, {format_value(metric, last['value'])} in {last['month']}."
-    )
-
-
-def draw_trend(ax, metric: Metric, series: list[dict], title: str) -> None:
-    months = [s["month"] for s in series]
+def _month_ticks(ax, months: list[str], every: int = 3) -> None:
     x = list(range(len(months)))
-    values = [s["value"] for s in series]
-    ax.plot(x, [v if v is not None else float("nan") for v in values], color=PALETTE["dark_blue"], linewidth=2, marker="o", markersize=3, label=metric.title if len(metric.title) < 40 else "value")
-    targets = [s["target"] for s in series]
+    # Always label the last month: it is the reporting month.
+    ticks = sorted(set(x[::-1][::every]))
+    ax.set_xticks(ticks, [month_label(months[i]) for i in ticks], rotation=45, ha="right", fontsize=7)
+
+
+def _draw_trend(ax, spec: ChartSpec) -> None:
+    data = spec.data
+    x = list(range(len(data["months"])))
+    ax.plot(x, _nan(data["values"]), color=PALETTE["dark_blue"], linewidth=2, marker="o", markersize=3, label="value")
+    if any(t is not None for t in data["targets"]):
+        ax.plot(x, _nan(data["targets"]), color=PALETTE["orange"], linestyle="--", linewidth=1.5, label="target")
+    last = data["values"][-1]
+    if last is not None:
+        ax.annotate(format_value(data["unit"], last), (x[-1], last), textcoords="offset points", xytext=(4, 4), fontsize=8, color=TEXT)
+    _month_ticks(ax, data["months"])
+    ax.set_ylabel("%" if data["unit"] == "percent" else data["unit"])
+    shown = [v for v in data["values"] + data["targets"] if v is not None]
+    bottom = min(0.0, min(shown) * 1.15) if shown else 0.0  # net changes can be negative
+    ax.set_ylim(bottom=bottom, top=_top(data["values"] + data["targets"], data["unit"]))
+    if bottom < 0:
+        ax.axhline(0, color="#505a5f", linewidth=0.8)
+    _legend_below(ax)
+
+
+def _legend_below(ax) -> None:
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.3), frameon=False, fontsize=7, ncol=4)
+
+
+def _top(values, unit: str) -> float:
+    shown = [v for v in values if v is not None]
+    if not shown:
+        return 1.0
+    top = max(shown)
+    if top <= 0:
+        return 1.0
+    if unit == "percent":
+        return min(100.0, max(top * 1.15, 5.0)) if top < 100 else 105.0
+    return max(top * 1.15, 1.0)
+
+
+def _draw_cumulative(ax, spec: ChartSpec) -> None:
+    data = spec.data
+    x = list(range(12))
+    ax.plot(x, _nan(data["trajectory"]), color=PALETTE["orange"], linestyle="--", linewidth=1.5, label="trajectory to annual target")
+    ax.plot(x, _nan(data["actual"]), color=PALETTE["dark_blue"], linewidth=2, marker="o", markersize=4, label="approved (cumulative)")
+    ax.set_xticks(x, [month_label(m)[:3] for m in data["months"]], fontsize=7)
+    ax.set_ylim(bottom=0, top=_top(data["actual"] + data["trajectory"], "count"))
+    ax.set_ylabel("households")
+    ax.legend(loc="upper left", frameon=False, fontsize=7)
+
+
+def _draw_bars(ax, spec: ChartSpec, colour: str) -> None:
+    data = spec.data
+    labels = [_wrap(label, 28) for label in data["labels"]]
+    y = list(range(len(labels)))[::-1]
+    values = [v if v is not None else 0 for v in data["values"]]
+    ax.barh(y, values, color=colour)
+    top = max(values + [1])
+    for yi, v, shown in zip(y, values, data["shown"]):
+        ax.text(v + top * 0.01, yi, shown, va="center", fontsize=8, color=TEXT)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_xlim(0, top * 1.2)
+    ax.spines["left"].set_visible(False)
+
+
+def _draw_benchmark(ax, spec: ChartSpec) -> None:
+    data = spec.data
+    if not data["years"]:
+        ax.axis("off")
+        message = f"No DfE figure for this month or earlier: the DfE files in the repository start at 31 March {data['earliest']}."
+        ax.text(0.0, 0.5, _wrap(message, 60), fontsize=9, va="center", transform=ax.transAxes)
+        return
+    years = data["years"]
+    series = [
+        ("this council (DfE)", data["council"], PALETTE["dark_blue"], "o", "-"),
+        ("England", data["england"], PALETTE["turquoise"], "s", "-"),
+        (data["region_name"], data["region"], PALETTE["dark_pink"], "^", "-."),
+        ("neighbours (median)", data["neighbours"], PALETTE["orange"], "D", "--"),
+    ]
+    for label, values, colour, marker, style in series:
+        ax.plot(years, _nan(values), color=colour, marker=marker, linestyle=style, linewidth=1.8, markersize=5, label=label)
+    ax.set_xticks(years, [f"Mar {y}" for y in years], fontsize=7)
+    all_values = [v for _, vals, *_ in series for v in vals if v is not None]
+    ax.set_ylim(0, _top(all_values, "percent"))
+    ax.set_ylabel("%")
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), frameon=False, fontsize=7, ncol=4)
+
+
+def draw_chart(ax, spec: ChartSpec) -> None:
+    if spec.kind == "trend":
+        _draw_trend(ax, spec)
+    elif spec.kind == "cumulative":
+        _draw_cumulative(ax, spec)
+    elif spec.kind == "funnel":
+        _draw_bars(ax, spec, PALETTE["dark_blue"])
+    elif spec.kind == "benchmark":
+        _draw_benchmark(ax, spec)
+    elif spec.kind in ("breakdown", "quality"):
+        _draw_bars(ax, spec, PALETTE["turquoise"] if spec.kind == "breakdown" else PALETTE["dark_pink"])
+    else:
+        raise ValueError(f"unknown chart kind {spec.kind!r}")
+    ax.grid(axis="y" if spec.kind not in ("funnel", "breakdown", "quality") else "x", color=GRID, linewidth=0.5)
+    ax.set_axisbelow(True)
+    # A plain text above the axes: set_title would measure the axis on every draw (slow).
+    ax.text(0, 1.04, _wrap(spec.title, 75), transform=ax.transAxes, fontsize=8.5, ha="left", va="bottom", color=TEXT)
+
+
+def chart_png(spec: ChartSpec) -> bytes:
+    fig, ax = plt.subplots(figsize=CHART_SIZE, dpi=CHART_DPI)
+    draw_chart(ax, spec)
+    # Fixed margins (tight_layout would draw the figure twice): room for a 3-line title,
+    # rotated month labels and long category names.
+    left = 0.3 if spec.kind in ("funnel", "breakdown", "quality") else 0.09
+    fig.subplots_adjust(left=left, right=0.97, top=0.80, bottom=0.3)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def write_chart_pngs(folder: Path, charts: list[ChartSpec], cache: dict | None = None) -> dict[str, bytes]:
+    """charts/<metric_id>.png for each indicator's trend; charts/area/<chart_id>.png for the
+    area charts (funnel, cumulative, benchmark, breakdown, data quality). Returns the bytes.
+    cache: PNGs already drawn, keyed on everything drawn (the public pack reuses the internal
+    pack's drawing when suppression changed nothing in a chart)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = {} if cache is None else cache
+    out = {}
+    for spec in charts:
+        target = folder / f"{spec.chart_id}.png" if spec.kind == "trend" else folder / "area" / f"{spec.chart_id}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        key = repr((spec.kind, spec.title, sorted(spec.data.items())))
+        if key not in cache:
+            cache[key] = chart_png(spec)
+        png = cache[key]
+        target.write_bytes(png)
+        out[spec.chart_id] = png
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF
+
+
+def _sparkline(ax, values: list, targets: list, box: tuple[float, float, float, float]) -> None:
+    """One sparkline scaled into box (x0, y0, width, height) of a shared axes: one axes for the
+    whole column draws far faster than an axes per row."""
+    x0, y0, width, height = box
+    shown = [v for v in values + targets if v is not None]
+    if not shown:
+        return
+    low, high = min(shown), max(shown)
+    span = (high - low) or max(abs(high), 1.0)
+    n = max(len(values) - 1, 1)
+
+    def xy(series):
+        return ([x0 + i * width / n for i in range(len(series))],
+                [float("nan") if v is None else y0 + (v - low) / span * height for v in series])
+
     if any(t is not None for t in targets):
-        ax.plot(x, [t if t is not None else float("nan") for t in targets], color=PALETTE["orange"], linestyle="--", linewidth=1.5, label="target")
-        ax.legend(loc="best", frameon=False, fontsize=8)
-    ax.set_xticks(x[::3], [m for m in months[::3]], rotation=45, ha="right", fontsize=7)
-    ax.set_ylabel("%" if metric.unit == "percent" else "count")
-    ax.set_ylim(bottom=0)
-    ax.grid(axis="y", color="#DDDDDD", linewidth=0.5)
-    ax.set_title("\n".join(textwrap.wrap(title, 70)), fontsize=9, loc="left")
+        ax.plot(*xy(targets), color=PALETTE["orange"], linewidth=0.9, linestyle="--")
+    xs, ys = xy(values)
+    ax.plot(xs, ys, color=PALETTE["dark_blue"], linewidth=1.2)
+    if values and values[-1] is not None:
+        ax.plot([xs[-1]], [ys[-1]], marker="o", markersize=2.5, color=PALETTE["dark_blue"])
 
 
-def write_chart_png(path: Path, metric: Metric, series: list[dict], title: str) -> None:
-    fig, ax = plt.subplots(figsize=(7, 3.6), dpi=100)
-    draw_trend(ax, metric, series, title)
-    fig.tight_layout()
-    fig.savefig(path, format="png", metadata={"Software": None})
-    plt.close(fig)
+SUMMARY_COLUMNS = [  # (heading, x position, wrap width)
+    ("Indicator", 0.020, 34),
+    ("Value", 0.235, 20),
+    ("Target", 0.335, 10),
+    ("Status", 0.390, 16),
+    ("Good is", 0.478, 8),
+    ("vs last month", 0.525, 16),
+    ("vs last year", 0.615, 16),
+    ("Benchmark (DfE)", 0.705, 30),
+    ("Trend", 0.885, 0),
+]
 
 
-def _summary_page(pdf: PdfPages, heading: str, subheading: str, rows: list[dict], metrics: dict[str, Metric]) -> None:
-    fig = plt.figure(figsize=PAGE_SIZE)
-    fig.text(0.04, 0.94, heading, fontsize=16, weight="bold", color=PALETTE["dark_blue"])
-    fig.text(0.04, 0.905, subheading, fontsize=9)
-    columns = ["Indicator", "Value", "Target", "Status", "Good is", "vs last month", "vs last year"]
-    cells, colours = [], []
-    for row in rows:
-        metric = metrics[row["metric_id"]]
-        value = format_value(metric, row["value"])
-        if row["denominator"] is not None:
-            value += f"  ({row['numerator']:,}/{row['denominator']:,})"
-        target = "-" if row["target"] is None else format_value(metric, row["target"])
-        fill, label = RAG_STYLE[row["rag"]]
-        cells.append(["\n".join(textwrap.wrap(metric.title, 48)), value, target, label, metric.direction, row["change_vs_last_month"], row["change_vs_last_year"]])
-        colours.append(["white", "white", "white", fill, "white", "white", "white"])
-    ax = fig.add_axes([0.04, 0.08, 0.92, 0.8])
-    ax.axis("off")
-    table = ax.table(cellText=cells, colLabels=columns, cellColours=colours, loc="upper left", cellLoc="left", colLoc="left", colWidths=[0.34, 0.15, 0.08, 0.1, 0.07, 0.13, 0.13])
-    table.auto_set_font_size(False)
-    table.set_fontsize(8.5)
-    table.scale(1, 2.6)
-    for (r, _c), cell in table.get_celld().items():
-        cell.set_edgecolor("#BBBBBB")
-        if r == 0:
-            cell.set_text_props(weight="bold", color="white")
-            cell.set_facecolor(PALETTE["dark_blue"])
-    fig.text(0.04, 0.03, "Status: \u25cf Met = target met; \u25b2 Close = within tolerance; \u25a0 Missed = beyond tolerance; \u25cb Not rated = no target. "
-             "Change words use the direction of good.", fontsize=7.5)
-    pdf.savefig(fig)
-    plt.close(fig)
+def _summary_pages(pdf: PdfPages, view: PackView) -> None:
+    lines = view.summary
+    pages = max(1, math.ceil(len(lines) / SUMMARY_ROWS_PER_PAGE))
+    for page in range(pages):
+        fig = plt.figure(figsize=PAGE_SIZE)
+        heading = view.heading + (f" (summary {page + 1} of {pages})" if pages > 1 else "")
+        fig.text(0.02, 0.955, heading, fontsize=16, weight="bold", color=PALETTE["dark_blue"])
+        fig.text(0.02, 0.925, _wrap(view.subheading, 190), fontsize=8.5, va="top")
+        top, row_height = 0.865, 0.075
+        fig.patches.append(plt.Rectangle((0.015, top - 0.005), 0.97, 0.04, transform=fig.transFigure, color=PALETTE["dark_blue"], zorder=0))
+        for heading_text, x, _ in SUMMARY_COLUMNS:
+            fig.text(x, top + 0.015, heading_text, fontsize=8.5, weight="bold", color="white", va="center")
+        spark_ax = fig.add_axes([0, 0, 1, 1])  # figure coordinates, for every sparkline on the page
+        spark_ax.set_xlim(0, 1)
+        spark_ax.set_ylim(0, 1)
+        spark_ax.axis("off")
+        spark_ax.patch.set_alpha(0)
+        for i, line in enumerate(lines[page * SUMMARY_ROWS_PER_PAGE:(page + 1) * SUMMARY_ROWS_PER_PAGE]):
+            y = top - 0.01 - (i + 0.5) * row_height
+            status_x = SUMMARY_COLUMNS[3][1]
+            fig.patches.append(plt.Rectangle((status_x - 0.004, y - row_height / 2 + 0.004), 0.083, row_height - 0.008,
+                                             transform=fig.transFigure, color=RAG_FILL.get(line.rag, RAG_FILL["Not rated"]), zorder=0))
+            fig.add_artist(plt.Line2D([0.015, 0.985], [y - row_height / 2, y - row_height / 2], transform=fig.transFigure, color="#BBBBBB", linewidth=0.5))
+            value = line.value + (f"\n({line.counts})" if line.counts else "")
+            cells = [
+                line.title, value, line.target, f"{line.rag_shape} {line.rag_word}", line.direction.replace(" is better", ""),
+                f"{line.month_arrow} {line.month_words}", f"{line.year_arrow} {line.year_words}", line.benchmark,
+            ]
+            for (_, x, width), text in zip(SUMMARY_COLUMNS, cells):
+                fig.text(x, y, _wrap(text, width), fontsize=7.5, va="center", linespacing=1.15,
+                         weight="bold" if x == SUMMARY_COLUMNS[1][1] else "normal")
+            _sparkline(spark_ax, line.sparkline, line.sparkline_targets, (SUMMARY_COLUMNS[-1][1], y - row_height * 0.3, 0.09, row_height * 0.6))
+        foot = "\n".join(_wrap(note, 200) for note in view.footnotes)
+        if lines:
+            first, last = lines[0].sparkline_months[:1], lines[0].sparkline_months[-1:]
+            if first and last:
+                foot += f"\nTrend: {month_label(first[0])} to {month_label(last[0])}; solid line = value, dashed = target."
+        fig.text(0.02, 0.015, foot, fontsize=6.8, va="bottom")
+        pdf.savefig(fig)
+        plt.close(fig)
 
 
-def _area_page(pdf: PdfPages, area: str, items: list[tuple[Metric, list[dict], str]]) -> None:
-    fig = plt.figure(figsize=PAGE_SIZE)
-    fig.text(0.04, 0.95, area, fontsize=14, weight="bold", color=PALETTE["dark_blue"])
-    n = len(items)
-    for i, (metric, series, title) in enumerate(items):
-        ax = fig.add_axes([0.07 + i * (0.9 / n), 0.3, 0.9 / n - 0.07, 0.55])
-        draw_trend(ax, metric, series, title)
-        definition = "\n".join(textwrap.wrap(metric.definition, int(150 / n)))
-        fig.text(0.07 + i * (0.9 / n), 0.04, definition, fontsize=7, va="bottom")
-    pdf.savefig(fig)
-    plt.close(fig)
+def _area_pages(pdf: PdfPages, view: PackView, area: str, charts: list[ChartSpec], pngs: dict[str, bytes]) -> None:
+    """Four charts a page, placed as the same PNGs as charts/ and the HTML (drawing them again
+    as vectors would cost seconds a page), each with its definition or source underneath."""
+    from PIL import Image
+
+    pages = max(1, math.ceil(len(charts) / CHARTS_PER_PAGE))
+    positions = [(0.03, 0.53), (0.52, 0.53), (0.03, 0.07), (0.52, 0.07)]
+    width = 0.45
+    height = width * PAGE_SIZE[0] / PAGE_SIZE[1] * CHART_SIZE[1] / CHART_SIZE[0]
+    for page in range(pages):
+        fig = plt.figure(figsize=PAGE_SIZE)
+        suffix = f" ({page + 1} of {pages})" if pages > 1 else ""
+        fig.text(0.02, 0.96, f"{area}{suffix}", fontsize=14, weight="bold", color=PALETTE["dark_blue"])
+        fig.text(0.98, 0.96, f"{view.council_name}, {month_label(view.month)}, {view.audience} pack", fontsize=8, ha="right")
+        for (x, y), spec in zip(positions, charts[page * CHARTS_PER_PAGE:(page + 1) * CHARTS_PER_PAGE]):
+            ax = fig.add_axes([x, y + 0.025, width, height])
+            ax.imshow(Image.open(io.BytesIO(pngs[spec.chart_id])).convert("RGB"), interpolation="none")
+            ax.axis("off")
+            if spec.note:
+                fig.text(x + 0.01, y + 0.02, _wrap(spec.note, 120), fontsize=6.3, va="top", color="#333333")
+        pdf.savefig(fig)
+        plt.close(fig)
 
 
-def _text_page(pdf: PdfPages, heading: str, lines: list[str]) -> None:
-    fig = plt.figure(figsize=PAGE_SIZE)
-    fig.text(0.04, 0.95, heading, fontsize=14, weight="bold", color=PALETTE["dark_blue"])
-    wrapped = []
-    for line in lines:
-        wrapped += textwrap.wrap(line, 150) or [""]
-    fig.text(0.04, 0.9, "\n".join(wrapped[:60]), fontsize=8, va="top", family="DejaVu Sans Mono")
-    pdf.savefig(fig)
-    plt.close(fig)
+def _table_page(pdf: PdfPages, heading: str, columns: list[str], rows: list[list[str]], widths: list[int]) -> None:
+    per_page = 38
+    pages = max(1, math.ceil(len(rows) / per_page))
+    for page in range(pages):
+        fig = plt.figure(figsize=PAGE_SIZE)
+        fig.text(0.02, 0.96, heading + (f" ({page + 1} of {pages})" if pages > 1 else ""), fontsize=14, weight="bold", color=PALETTE["dark_blue"])
+        lines = ["  ".join(c[:w].ljust(w) for c, w in zip(columns, widths))]
+        lines += ["  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)) for row in rows[page * per_page:(page + 1) * per_page]]
+        fig.text(0.02, 0.92, "\n".join(lines), fontsize=7.5, va="top", family="DejaVu Sans Mono")
+        pdf.savefig(fig)
+        plt.close(fig)
 
 
-def write_pack_pdf(
-    path: Path,
-    heading: str,
-    subheading: str,
-    rows: list[dict],
-    metrics: list[Metric],
-    history: dict[str, list[dict]],
-    titles: dict[str, str],
-    quality_lines: list[str],
-) -> None:
-    by_id = {m.id: m for m in metrics}
-    with PdfPages(path, metadata={"CreationDate": None, "ModDate": None, "Title": heading, "Creator": "fostering_scorecard"}) as pdf:
-        _summary_page(pdf, heading, subheading, rows, by_id)
-        areas: dict[str, list[Metric]] = {}
-        for metric in metrics:
-            areas.setdefault(metric.area, []).append(metric)
-        for area, area_metrics in areas.items():
-            for start in range(0, len(area_metrics), 2):
-                chunk = area_metrics[start : start + 2]
-                _area_page(pdf, area, [(m, history[m.id], titles[m.id]) for m in chunk])
-        _text_page(pdf, "Data quality", quality_lines)
+def write_pack_pdf(path: Path, view: PackView, pngs: dict[str, bytes]) -> None:
+    metadata = {"CreationDate": None, "ModDate": None, "Title": f"{view.heading} ({view.audience})", "Creator": "fostering_scorecard", "Producer": "fostering_scorecard"}
+    with PdfPages(path, metadata=metadata) as pdf:
+        _summary_pages(pdf, view)
+        for area, charts in view.areas:
+            _area_pages(pdf, view, area, charts, pngs)
+            if area == DATA_QUALITY_AREA:
+                quality = next(c for c in charts if c.kind == "quality")
+                _table_page(pdf, "Data quality: rows set aside per rule (counts only)", quality.table_columns, quality.table_rows, [16, 42, 8, 60])

@@ -171,7 +171,7 @@ def describe_change(metric: Metric, current: float | None, previous: float | Non
 
 def operational_lists(con: duckdb.DuckDBPyConnection, month: str) -> dict:
     """Named lists for the service's own follow-up (e.g. households without training), as at
-    the end of month: list name -> DataFrame. Internal only: they hold household ids."""
+    the end of month: list name -> (columns, rows). Internal only: they hold household ids."""
     models.set_as_at(con, as_at_date(month))
     return {name.removesuffix(".sql"): models.run_list_sql(con, name) for name in models.list_files()}
 

@@ -1,0 +1,145 @@
+"""The Prefect side: the monthly deployment is declared with its schedule and parameters, the
+reporting month is validated and defaults from the scheduled time, and a real flow run (one,
+shared by the module) leaves no child or carer id in its name, parameters, logs or artifacts
+and persists no results."""
+
+import asyncio
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from builders import children_for, write_extracts
+
+from fostering_scorecard import cli, pack, tables
+
+LONDON = ZoneInfo("Europe/London")
+IDS = ["C000123", "C000124", "H00045", "H00046"]
+
+
+@pytest.fixture(scope="module")
+def flows():
+    cli.configure_environment()
+    return cli.load_flows()
+
+
+def test_the_monthly_deployment_runs_at_7_on_the_5th_uk_time_with_the_folders_as_parameters(flows):
+    deployment = flows.monthly_deployment("/landing", "/packs")
+    assert deployment.name == "monthly"
+    assert deployment.entrypoint.endswith("flows/monthly_scorecard.py:monthly_scorecard")
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("0 7 5 * *", "Europe/London", True)
+    assert deployment.parameters == {"extracts_dir": "/landing", "output_dir": "/packs"}  # month: from the schedule
+    assert deployment.concurrency_limit == 1
+    month = deployment._parameter_openapi_schema.model_dump()["properties"]["month"]
+    assert month["default"] is None
+    assert month["anyOf"][0]["pattern"] == flows.MONTH_PATTERN
+
+
+def test_the_backfill_deployment_has_no_schedule(flows):
+    deployment = flows.backfill_deployment("/landing", "/packs")
+    assert deployment.schedules == [] and deployment.name == "backfill"
+
+
+def test_a_month_that_is_not_yyyy_mm_is_refused_before_anything_runs(flows):
+    from prefect.exceptions import ParameterTypeError
+
+    with pytest.raises(ParameterTypeError, match="month"):
+        flows.monthly_scorecard.validate_parameters({"month": "March 2020"})
+    assert flows.monthly_scorecard.validate_parameters({"month": "2020-03"})["month"] == "2020-03"
+
+
+@pytest.mark.parametrize(
+    "scheduled, month",
+    [
+        (dt.datetime(2020, 4, 5, 7, 0, tzinfo=LONDON), "2020-03"),  # the normal schedule
+        (dt.datetime(2020, 1, 5, 7, 0, tzinfo=LONDON), "2019-12"),  # across a year end
+        # 00:30 on 1 April in London is still 31 March in UTC: the UK date decides.
+        (dt.datetime(2020, 3, 31, 23, 30, tzinfo=dt.UTC), "2020-03"),
+    ],
+)
+def test_the_default_month_is_the_month_before_the_scheduled_time(flows, scheduled, month):
+    assert flows.month_before(scheduled) == month
+
+
+def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None):
+    tables.write_csv(folder / "scorecard.csv", pack.SCORECARD_COLUMNS, rows)
+
+
+@pytest.fixture(scope="module")
+def flow_run(flows, tmp_path_factory):
+    """One real run through Prefect (ephemeral server), with ids in every extract."""
+    root = tmp_path_factory.mktemp("flow")
+    episodes = [
+        {"CHILD": "C000123", "DECOM": "01/01/2019", "RNE": "S", "HOUSEHOLD_ID": "H00045"},
+        {"CHILD": "C000124", "DECOM": "01/02/2019", "RNE": "S", "PLACE": "not a code"},
+    ]
+    landing = write_extracts(
+        root / "landing",
+        episodes=episodes,
+        header=children_for(episodes),
+        carers=[{"household_id": "H00045", "approval_date": "01/05/2019"}, {"household_id": "H00046", "approval_date": "31/02/2019"}],
+        allegations=[{"household_id": "H00045", "date_received": "03/03/2020"}],
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pack, "write_pack", light_pack)
+        state = flows.monthly_scorecard(month="2020-03", extracts_dir=str(landing), output_dir=str(root / "out"), return_state=True)
+    assert state.is_completed(), state
+    return root, state, asyncio.run(_read_back(state.state_details.flow_run_id))
+
+
+async def _read_back(flow_run_id):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        LogFilter,
+        LogFilterFlowRunId,
+    )
+
+    async with get_client() as client:
+        run = await client.read_flow_run(flow_run_id)
+        logs = await client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+        artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+        task_runs = await client.read_task_runs()
+    return {"run": run, "logs": logs, "artifacts": artifacts, "task_runs": [t for t in task_runs if t.flow_run_id == flow_run_id]}
+
+
+def test_the_flow_run_publishes_the_month(flow_run):
+    root, _, _ = flow_run
+    assert (root / "out" / "2020-03" / "scorecard.csv").is_file()
+    assert (root / "out" / "2020-03" / "manifest.json").is_file()
+
+
+def test_the_run_name_and_parameters_hold_the_month_and_folders_only(flow_run):
+    root, _, recorded = flow_run
+    run = recorded["run"]
+    assert run.name == "scorecard-2020-03"
+    assert run.parameters == {"month": "2020-03", "extracts_dir": str(root / "landing"), "output_dir": str(root / "out")}
+    assert sorted(t.name.rsplit("-", 1)[0] for t in recorded["task_runs"]) == ["compute metrics", "ingest", "prepare", "publish pack", "validate"]
+
+
+def test_no_child_or_carer_id_in_the_logs_or_artifacts_and_no_results_persisted(flow_run):
+    _, _, recorded = flow_run
+    assert recorded["logs"], "the run's logs were read back"
+    text = "\n".join(log.message for log in recorded["logs"]) + "\n".join(str(a) for a in recorded["artifacts"])
+    text += "\n".join(f"{t.name} {t.task_inputs}" for t in recorded["task_runs"])
+    for record_id in IDS:
+        assert record_id not in text
+    assert recorded["artifacts"] == []  # no result records: nothing pickled to disk
+
+
+def test_prefect_result_storage_is_a_private_temporary_folder_removed_after_the_run(flows):
+    """Prefect writes a failed run's exception to its result storage even with persistence off;
+    the scorecard command points that storage at a folder that does not outlive the run."""
+    import os
+    import stat
+
+    from prefect.settings import get_current_settings
+
+    with cli.private_prefect_storage():
+        folder = get_current_settings().results.local_storage_path
+        assert os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] == str(folder)
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert folder.name.startswith("scorecard-prefect-")
+    assert not folder.exists()
+    assert get_current_settings().results.local_storage_path != folder
