@@ -1,10 +1,7 @@
 -- fostered_children_by_provider: children in a foster placement (U1-U6) on the date, short
 -- breaks excluded, by who provides the placement.
 with fostered as (
-    select * from int_episodes_as_at
-    where episode_end is null
-      and not is_short_break
-      and placement_type in ('U1', 'U2', 'U3', 'U4', 'U5', 'U6')
+    select * from int_fostered_children_on_date
 ),
 
 final as (

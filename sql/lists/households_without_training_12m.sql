@@ -1,10 +1,7 @@
 -- households_without_training_12m: the named list behind no_training_12m, for the training
 -- coordinator. INTERNAL ONLY: it holds household ids and never goes into a public pack.
-with last_training as (
-    select household_id, max(completed_date) as last_completed
-    from stg_training
-    where completed_date <= getvariable('as_at')
-    group by household_id
+with households as (
+    select * from int_households_on_date
 ),
 
 final as (
@@ -14,8 +11,8 @@ final as (
         households.support_team,
         households.approval_date,
         last_training.last_completed as last_training_completed
-    from int_households_on_date as households
-    left join last_training using (household_id)
+    from households
+    left join int_last_training as last_training using (household_id)
     where households.approval_date <= getvariable('as_at') - interval 12 month
       and (last_training.last_completed is null
            or last_training.last_completed <= getvariable('as_at') - interval 12 month)

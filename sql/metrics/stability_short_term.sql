@@ -6,25 +6,14 @@ with looked_after as (
     select * from int_looked_after_on_date
 ),
 
-placements_in_window as (
-    select
-        child_id,
-        count(*) as placements
-    from int_placements
-    where placement_start <= getvariable('as_at')
-      and (placement_end is null
-           or placement_end >= getvariable('as_at') - interval 1 year + interval 1 day)
-    group by child_id
-),
-
 final as (
     select
         'stability_short_term' as metric_id,
-        count(*) filter (where coalesce(placements_in_window.placements, 0) >= 3) as numerator,
+        count(*) filter (where coalesce(counts.placements_12_months, 0) >= 3) as numerator,
         count(*) as denominator,
         null::double as value
     from looked_after
-    left join placements_in_window using (child_id)
+    left join int_placement_counts as counts using (child_id)
 )
 
 select * from final

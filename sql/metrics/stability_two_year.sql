@@ -6,25 +6,14 @@ with looked_after as (
     where period_start <= getvariable('as_at') - interval 2 year
 ),
 
-placements_in_window as (
-    select
-        child_id,
-        count(*) as placements
-    from int_placements
-    where placement_start <= getvariable('as_at')
-      and (placement_end is null
-           or placement_end >= getvariable('as_at') - interval 2 year + interval 1 day)
-    group by child_id
-),
-
 final as (
     select
         'stability_two_year' as metric_id,
-        count(*) filter (where coalesce(placements_in_window.placements, 0) >= 3) as numerator,
+        count(*) filter (where coalesce(counts.placements_2_years, 0) >= 3) as numerator,
         count(*) as denominator,
         null::double as value
     from looked_after
-    left join placements_in_window using (child_id)
+    left join int_placement_counts as counts using (child_id)
 )
 
 select * from final

@@ -7,10 +7,7 @@
 -- offering one. On hold / inactive: from the status column, which is known only as at the
 -- extract date (the registry marks that metric as such).
 with fostered as (
-    select * from int_episodes_as_at
-    where episode_end is null
-      and not is_short_break
-      and placement_type in ('U1', 'U2', 'U3', 'U4', 'U5', 'U6')
+    select * from int_fostered_children_on_date
 ),
 
 households as (

@@ -61,13 +61,6 @@ core_all as (
     left join core using (metric_id)
 ),
 
-last_training as (
-    select household_id, max(completed_date) as last_completed
-    from stg_training
-    where completed_date <= getvariable('as_at')
-    group by household_id
-),
-
 no_training as (
     select
         months.metric_id,
@@ -79,7 +72,7 @@ no_training as (
         null::double as value
     from (values ('no_training_6m', interval 6 month), ('no_training_12m', interval 12 month)) as months(metric_id, span)
     cross join int_households_on_date as households
-    left join last_training using (household_id)
+    left join int_last_training as last_training using (household_id)
     where households.approval_date <= getvariable('as_at') - months.span
     group by months.metric_id
 ),
