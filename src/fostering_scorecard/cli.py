@@ -23,6 +23,8 @@ PRIVATE_ENVIRONMENT = {
     "GX_ANALYTICS_ENABLED": "false",
     "TQDM_DISABLE": "1",
     "PREFECT_LOGGING_LEVEL": "INFO",
+    # Prefect gives its temporary server 20 s to start by default: too tight on a busy machine.
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
 }
 
 DESCRIPTION = """\

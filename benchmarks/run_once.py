@@ -1,0 +1,299 @@
+"""One measurement in a fresh process; prints one JSON object as the last line of stdout.
+
+Run by benchmarks/run_benchmarks.py (never imported by the pipeline). Kinds:
+
+  stages    imports, then pipeline.prepare / ingest / validate / compute / publish for one month,
+            each timed, without Prefect (the steps the flow runs as tasks)
+  backfill  imports, then N months from one ingest and validation: compute() per month
+            (with --publish, pipeline.backfill() itself: compute + publish per month)
+  rules     imports, prepare, ingest, then pipeline.validate() against the same single-row
+            rules (not-null, in-set, ranges, date order, key uniqueness) written as one
+            DuckDB query per extract straight over the CSV files
+
+Usage: python benchmarks/run_once.py KIND --extracts DIR --output DIR --month YYYY-MM
+         [--months N] [--no-publish | --publish] [--profile STAGE --profile-out FILE]
+
+Timings are wall-clock seconds (time.perf_counter); peak memory is ru_maxrss of this process
+(Linux: KiB), and of its largest child process if any. Nothing printed holds a record id.
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START = time.perf_counter()
+
+import argparse
+import importlib
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+
+# In the order a run meets them; each entry is charged only what it adds to the ones before.
+HEAVY_IMPORTS = [
+    ("pandas", "pandas"),
+    ("duckdb", "duckdb"),
+    ("matplotlib", "matplotlib.pyplot"),
+    ("fostering_scorecard", "fostering_scorecard.pipeline"),
+    ("great_expectations", "great_expectations"),
+    ("openpyxl", "openpyxl"),
+]
+
+
+def peak_memory_mib() -> dict:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"peak_rss_mib": round(own, 1), "peak_rss_children_mib": round(children, 1)}
+
+
+def timed_imports() -> dict:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    times = {}
+    for label, module in HEAVY_IMPORTS:
+        start = time.perf_counter()
+        try:
+            importlib.import_module(module)
+        except ImportError:  # an optional library not installed: nothing to charge
+            continue
+        times[label] = round(time.perf_counter() - start, 4)
+    return times
+
+
+class Clock:
+    """Adds up wall time per named stage."""
+
+    def add(self, name: str, seconds: float) -> None:
+        self.stages[name] = self.stages.get(name, 0.0) + seconds
+
+    def __init__(self, profile: str | None = None, profile_out: str | None = None) -> None:
+        self.stages: dict[str, float] = {}
+        self.profile, self.profile_out = profile, profile_out
+
+    def run(self, name: str, function, *args, **kwargs):
+        profiler = None
+        if name in (self.profile or "").split(","):  # cProfile these stages; stats to <profile_out>.<stage>
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            self.add(name, time.perf_counter() - start)
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(f"{self.profile_out}.{name}")
+
+    def wrap(self, owner, attribute: str, name: str) -> None:
+        """Time every call of owner.attribute (a module function or a class method) under name."""
+        original = getattr(owner, attribute)
+
+        def timed(*args, **kwargs):
+            return self.run(name, original, *args, **kwargs)
+
+        setattr(owner, attribute, timed)
+
+
+def time_great_expectations(clock: Clock) -> None:
+    """Charge the Great Expectations part of validation (context set-up and suite runs) to
+    its own line, so validation can be split into GX and the rest (typing, keys, SQL checks)."""
+    from fostering_scorecard import validate
+
+    if hasattr(validate, "SuiteRunner"):
+        clock.wrap(validate.SuiteRunner, "__init__", "validate_gx_setup")
+        if hasattr(validate.SuiteRunner, "failures"):
+            clock.wrap(validate.SuiteRunner, "failures", "validate_gx_suites")
+
+
+def stages(args, clock: Clock) -> dict:
+    from fostering_scorecard import pipeline
+
+    time_great_expectations(clock)
+    ctx = clock.run("prepare", pipeline.prepare, args.month, Path(args.extracts), Path(args.output))
+    raws = clock.run("ingest", pipeline.ingest, ctx)
+    validated = clock.run("validate", pipeline.validate, ctx, raws)
+    figures = clock.run("compute", pipeline.compute, ctx, validated)
+    # compute() has returned (rows, history) and, later, one MonthFigures object: publish takes
+    # back whatever compute gave.
+    rows = figures[0] if isinstance(figures, tuple) else figures.rows
+    published_with = figures if isinstance(figures, tuple) else (figures,)
+    status = "not published (--no-publish)"
+    if args.publish:
+        try:
+            status = getattr(clock.run("publish", pipeline.publish, ctx, validated, *published_with), "status", "")
+        except Exception as exc:  # noqa: BLE001 (any failure: the stages before still count, and it is reported, not hidden)
+            clock.stages["publish_failed"] = clock.stages.pop("publish")
+            status = f"publish failed: {type(exc).__name__}: {str(exc)[:300]}"
+    return {
+        "rows_read": sum(len(r.rows) + len(getattr(r, "rejected", [])) for r in raws.values()),
+        "rows_by_extract": {name: len(r.rows) for name, r in sorted(raws.items())},
+        "metrics": len(rows),
+        "status": status,
+    }
+
+
+def backfill(args, clock: Clock) -> dict:
+    """Ingest and validate once, then compute (and, with --publish, publish) each month, as
+    pipeline.backfill does; with --publish it calls pipeline.backfill itself."""
+    from fostering_scorecard import periods, pipeline
+
+    time_great_expectations(clock)
+    first = periods.shift_month(args.month, -(args.months - 1))
+    if args.publish and hasattr(pipeline, "backfill"):
+        for name in ("ingest", "validate", "compute", "publish"):
+            clock.wrap(pipeline, name, name)
+        results = clock.run("backfill", pipeline.backfill, first, args.month, Path(args.extracts), Path(args.output))
+        return {"months": len(results), "first_month": first, "last_month": args.month, "published": True}
+    start = time.perf_counter()
+    base = clock.run("prepare", pipeline.prepare, args.month, Path(args.extracts), Path(args.output))
+    validated = clock.run("validate", pipeline.validate, base, clock.run("ingest", pipeline.ingest, base))
+    months, month, per_month = [], first, []
+    while True:
+        months.append(month)
+        if month == args.month:
+            break
+        month = periods.shift_month(month, 1)
+    for month in months:
+        ctx = pipeline.for_month(base, month) if hasattr(pipeline, "for_month") else pipeline.prepare(month, Path(args.extracts), Path(args.output))
+        one = time.perf_counter()
+        clock.run("compute", pipeline.compute, ctx, validated)
+        per_month.append(round(time.perf_counter() - one, 4))
+    clock.add("backfill", time.perf_counter() - start)
+    return {"months": len(months), "first_month": first, "last_month": args.month, "published": False, "compute_by_month": per_month}
+
+
+def rules_query(extract, suite: dict, parameters: dict, csv_path: Path, date_formats) -> str:
+    """The suite's single-row rules as one aggregate query over the CSV: one count per rule.
+    Values are typed with the pipeline's own casts, so both sides check the same values."""
+    from fostering_scorecard.validate import _cast
+
+    columns = {c.name: c for c in extract.columns}
+    typed = ", ".join(f'{_cast(c, date_formats)} AS "{c.name}"' for c in extract.columns)
+
+    def literal(value) -> str:
+        if isinstance(value, dict) and "$PARAMETER" in value:
+            value = parameters[value["$PARAMETER"]]
+        if isinstance(value, str):
+            return "'" + value.replace("'", "''") + "'"
+        return str(value)
+
+    def bound(column: str, value) -> str:
+        text = literal(value)
+        return f"DATE {text}" if columns[column].type == "date" else text
+
+    counts = []
+    for number, expectation in enumerate(suite["expectations"]):
+        kind, kw = expectation["type"], expectation["kwargs"]
+        if kind == "expect_column_values_to_not_be_null":
+            condition = f'"{kw["column"]}" IS NULL'
+            if kw.get("row_condition"):  # `OTHER`.notnull(): required only when another is filled
+                other = kw["row_condition"].split("`")[1]
+                condition += f' AND "{other}" IS NOT NULL'
+            counts.append(f"count(*) FILTER (WHERE {condition}) AS r{number}")
+        elif kind == "expect_column_values_to_be_in_set":
+            values = ", ".join(literal(v) for v in kw["value_set"])
+            counts.append(f'count(*) FILTER (WHERE "{kw["column"]}" NOT IN ({values})) AS r{number}')
+        elif kind == "expect_column_values_to_be_between":
+            parts = []
+            if kw.get("min_value") is not None:
+                parts.append(f'"{kw["column"]}" < {bound(kw["column"], kw["min_value"])}')
+            if kw.get("max_value") is not None:
+                parts.append(f'"{kw["column"]}" > {bound(kw["column"], kw["max_value"])}')
+            counts.append(f"count(*) FILTER (WHERE {' OR '.join(parts)}) AS r{number}")
+        elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
+            op = "<" if kw.get("or_equal") else "<="
+            counts.append(f'count(*) FILTER (WHERE "{kw["column_A"]}" {op} "{kw["column_B"]}") AS r{number}')
+        elif kind == "expect_column_values_to_be_unique":
+            counts.append(f'count("{kw["column"]}") - count(DISTINCT "{kw["column"]}") AS r{number}')
+        elif kind == "expect_compound_columns_to_be_unique":
+            key = ", ".join(f'"{c}"' for c in kw["column_list"])
+            counts.append(f"count(*) - count(DISTINCT ({key})) AS r{number}")
+        else:
+            raise ValueError(f"no DuckDB equivalent written for {kind}")
+    path = str(csv_path).replace("'", "''")
+    return (
+        f"WITH typed AS (SELECT {typed} FROM read_csv('{path}', all_varchar = true, header = true)) "
+        f"SELECT count(*) AS rows, {', '.join(counts)} FROM typed"
+    )
+
+
+def rules(args, clock: Clock) -> dict:
+    import duckdb
+
+    from fostering_scorecard import pipeline, validate
+
+    time_great_expectations(clock)
+    ctx = clock.run("prepare", pipeline.prepare, args.month, Path(args.extracts), Path(args.output))
+    raws = clock.run("ingest", pipeline.ingest, ctx)
+    validated = clock.run("validate", pipeline.validate, ctx, raws)
+    del validated
+    per_extract = {}
+    con = duckdb.connect()
+    try:
+        start = time.perf_counter()
+        for name, raw in sorted(raws.items()):
+            extract = raw.extract
+            query = rules_query(
+                extract,
+                validate.load_suite(extract),
+                validate.suite_parameters(extract, ctx.extract_info.extract_date),
+                raw.path,
+                raw.date_formats or validate.DEFAULT_DATE_FORMATS,
+            )
+            one = time.perf_counter()
+            counts = con.execute(query).fetchone()
+            per_extract[name] = {"seconds": round(time.perf_counter() - one, 4), "rows": counts[0], "rules": len(counts) - 1, "failing_rows": int(sum(counts[1:]))}
+        clock.add("duckdb_rules", time.perf_counter() - start)
+    finally:
+        con.close()
+    return {"duckdb_by_extract": per_extract, "rows_read": sum(len(r.rows) for r in raws.values())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=["stages", "backfill", "rules"])
+    parser.add_argument("--extracts", required=True)
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--month", required=True)
+    parser.add_argument("--months", type=int, default=24, help="backfill: how many months, ending at --month")
+    parser.set_defaults(publish=None)
+    parser.add_argument("--no-publish", dest="publish", action="store_false", help="stop after compute (stages), or compute only (backfill)")
+    parser.add_argument("--publish", dest="publish", action="store_true", help="backfill: publish every month too (pipeline.backfill)")
+    parser.add_argument("--profile", metavar="STAGE", help="cProfile these stages (comma-separated, e.g. validate,publish)")
+    parser.add_argument("--profile-out", metavar="FILE", default="stage.prof", help="the stats go to FILE.<stage>")
+    args = parser.parse_args(argv)
+    if args.publish is None:
+        args.publish = args.kind == "stages"
+
+    load = os.getloadavg()[0]
+    clock = Clock(args.profile, args.profile_out)
+    imports = timed_imports()
+    clock.add("imports", sum(imports.values()))
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    os.umask(0o077)
+    details = {"stages": stages, "backfill": backfill, "rules": rules}[args.kind](args, clock)
+    total = time.perf_counter() - PROCESS_START
+    record = {
+        "kind": args.kind,
+        "month": args.month,
+        "seconds": {name: round(value, 4) for name, value in clock.stages.items()},
+        "total_in_process": round(total, 4),
+        "imports_by_library": imports,
+        "load_before": round(load, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        **peak_memory_mib(),
+        **details,
+    }
+    print(json.dumps(record, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
