@@ -81,8 +81,8 @@ def publish(ctx, validated, figures):
 
 
 @task(name="month", task_run_name="month-{month}", **TASK_OPTIONS)
-def backfill_month(month: str, base, validated):
-    return pipeline.backfill_month(pipeline.for_month(base, month), validated)
+def backfill_month(month: str, base, validated, month_cache: dict):
+    return pipeline.backfill_month(pipeline.for_month(base, month), validated, month_cache)
 
 
 @flow(
@@ -127,10 +127,11 @@ def backfill_scorecard(
     months = pipeline.months_between(first_month, last_month)
     base = prepare(last_month, extracts_dir, output_dir)
     validated = validate(base, ingest(base))
+    month_cache: dict = {}  # each month-end computed once across the whole backfill
     statuses = []
     for number, month in enumerate(months, start=1):
         pipeline.log.info("month %d of %d: %s", number, len(months), month)
-        result = backfill_month(month, base, validated)
+        result = backfill_month(month, base, validated, month_cache)
         statuses.append(f"{month}: {result.status} v{result.version}")
     pipeline.build_series(Path(output_dir))
     return statuses

@@ -77,3 +77,22 @@ def test_neutral_indicators_move_up_or_down():
     settings = load_settings()
     assert sc.describe_change(vacancies, 120, 100, settings) == "up"
     assert sc.describe_change(vacancies, 100.5, 100, settings) == "no material change"
+
+
+def test_a_backfill_computes_each_month_end_once(validated_extracts, monkeypatch):
+    from fostering_scorecard import pipeline
+
+    ctx, validated = validated_extracts("2020-03")
+    computed = []
+    real = sc.compute_month
+    monkeypatch.setattr(sc, "compute_month", lambda con, metrics, month, latest=None: computed.append(month) or real(con, metrics, month, latest))
+    cache: dict = {}
+    first = pipeline.compute(pipeline.for_month(ctx, "2020-02"), validated, cache)
+    second = pipeline.compute(ctx, validated, cache)
+    # 2020-02 needs 2018-02 .. 2020-02 (25 month-ends); 2020-03 adds only 2020-03 itself.
+    assert len(computed) == 26 == len(set(computed))
+    # The cached months give the same figures as computing afresh, and the 24 months the two
+    # histories share are the same records.
+    assert second.history == pipeline.compute(ctx, validated).history
+    per_month = len(ctx.metrics)
+    assert first.history[per_month:] == second.history[:-per_month]

@@ -127,13 +127,23 @@ def compute_month(
 
 
 def compute_history(
-    con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str, months: int, latest_month: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    metrics: list[Metric],
+    month: str,
+    months: int,
+    latest_month: str | None = None,
+    month_cache: dict | None = None,
 ) -> list[MetricValue]:
     """The reporting month and the months before it, oldest first (months + 1 points, so the
-    same month last year is always there)."""
+    same month last year is always there). month_cache, when given, holds months already
+    computed from the same data and definitions; it is filled as months are computed."""
+    month_cache = {} if month_cache is None else month_cache
     history = []
     for back in range(months, -1, -1):
-        history += compute_month(con, metrics, shift_month(month, -back), latest_month)
+        point = shift_month(month, -back)
+        if point not in month_cache:
+            month_cache[point] = compute_month(con, metrics, point, latest_month)
+        history += month_cache[point]
     return history
 
 
