@@ -377,9 +377,8 @@ class SuiteRunner:
         frame = typed.drop(columns=[KEY], errors="ignore")
         for col in extract.columns:
             if col.type == "date":  # GX compares dates as Python dates, not pandas Timestamps
-                frame[col.name] = pd.Series(
-                    [None if pd.isna(v) else v.date() for v in frame[col.name]], dtype=object, index=frame.index
-                )
+                values = frame[col.name]
+                frame[col.name] = pd.Series(values.dt.date, dtype=object, index=frame.index).where(values.notna(), None)
         keys = dict(zip(typed[LINE], typed[KEY])) if KEY in typed else {}
         asset = self._source.add_dataframe_asset(extract.name)
         try:
