@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import os
 import tempfile
@@ -45,34 +46,42 @@ def validated_extracts(tmp_path, suite_runner):
 
 
 @pytest.fixture
-def scorecard_for(validated_extracts):
-    """The scorecard as at the end of `month` for hand-built extracts: {metric_id: MetricValue}."""
+def models_for(validated_extracts):
+    """Hand-built extracts, validated and loaded into the SQL models: yields (ctx, connection)."""
 
-    def run(month: str, **tables):
+    @contextlib.contextmanager
+    def models(month: str, **tables):
         ctx, validated = validated_extracts(month, **tables)
         con = pipeline.open_models(ctx, validated)
         try:
-            latest = periods.latest_complete_month(ctx.extract_info.extract_date)
-            return {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, month, latest)}
+            yield ctx, con
         finally:
             con.close()
+
+    return models
+
+
+@pytest.fixture
+def scorecard_for(models_for):
+    """The scorecard as at the end of `month` for hand-built extracts: {metric_id: MetricValue}."""
+
+    def run(month: str, **tables):
+        with models_for(month, **tables) as (ctx, con):
+            latest = periods.latest_complete_month(ctx.extract_info.extract_date)
+            return {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, month, latest)}
 
     return run
 
 
 @pytest.fixture
-def breakdowns_for(validated_extracts):
+def breakdowns_for(models_for):
     """Breakdown counts as at the end of `month`: {metric_id: {category: count}}."""
 
     def run(month: str, **tables):
-        ctx, validated = validated_extracts(month, **tables)
-        con = pipeline.open_models(ctx, validated)
-        try:
+        with models_for(month, **tables) as (ctx, con):
             result: dict[str, dict[str, int]] = {}
             for row in sc.compute_breakdowns(con, ctx.metrics, month):
                 result.setdefault(row["metric_id"], {})[row["category"]] = row["count"]
             return result
-        finally:
-            con.close()
 
     return run

@@ -85,8 +85,7 @@ def test_allegation_rates_lado_outcomes_and_repeats(scorecard_for, breakdowns_fo
     assert outcomes == {"SUBSTANTIATED": 1, "UNFOUNDED": 1, "UNSUBSTANTIATED": 1}
 
 
-def test_the_named_list_matches_the_count(validated_extracts):
-    from fostering_scorecard import pipeline
+def test_the_named_list_matches_the_count(models_for):
     from fostering_scorecard import scorecard as sc
 
     carers = [
@@ -98,10 +97,9 @@ def test_the_named_list_matches_the_count(validated_extracts):
         {"household_id": "N1", "completed_date": "01/06/2019", "course": "PACE"},
         {"household_id": "N3", "completed_date": "01/02/2019", "course": "PACE"},
     ]
-    ctx, validated = validated_extracts("2020-03", carers=carers, training=training)
-    con = pipeline.open_models(ctx, validated)
-    _columns, named = sc.operational_lists(con, "2020-03")["households_without_training_12m"]
-    counted = {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, "2020-03")}["no_training_12m"]
+    with models_for("2020-03", carers=carers, training=training) as (ctx, con):
+        _columns, named = sc.operational_lists(con, "2020-03")["households_without_training_12m"]
+        counted = {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, "2020-03")}["no_training_12m"]
     # N2 and N3 have had no course since 31/03/2019; listed by team, then id.
     assert [row["household_id"] for row in named] == ["N2", "N3"]
     assert counted.numerator == len(named)

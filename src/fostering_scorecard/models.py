@@ -56,7 +56,7 @@ def _depends_on_date(path: Path) -> bool:
     return "getvariable('as_at')" in path.read_text()
 
 
-def _dated_models(con: duckdb.DuckDBPyConnection, sql_dir: Path) -> dict[str, Path]:
+def _dated_models(sql_dir: Path) -> dict[str, Path]:
     """Intermediate models that read the as-at date, or read one that does."""
     files = model_files(sql_dir, ("intermediate",))
     dated = {name for name, path in files.items() if _depends_on_date(path)}
@@ -79,18 +79,23 @@ def create_models(con: duckdb.DuckDBPyConnection, settings: Settings, sql_dir: P
     )
     for name in _build_order(model_files(sql_dir, ("staging",))):
         con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{(sql_dir / 'staging' / (name + '.sql')).read_text()}")
-    dated = _dated_models(con, sql_dir)
+    dated = _dated_models(sql_dir)
     undated = {n: p for n, p in model_files(sql_dir, ("intermediate",)).items() if n not in dated}
     for name in _build_order(undated):
         con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{undated[name].read_text()}")
 
 
 def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date, sql_dir: Path = SQL_DIR) -> None:
-    """Compute every intermediate model as at the date, in dependency order."""
+    """Compute every intermediate model as at the date, in dependency order. Nothing is done
+    when the models were last built for this very date (metrics, breakdowns and lists of the
+    same month all ask for it)."""
+    if con.execute("SELECT getvariable('built_as_at')").fetchone()[0] == as_at:
+        return
     con.execute(f"SET VARIABLE as_at = DATE '{as_at.isoformat()}'")
-    files = _dated_models(con, sql_dir)
+    files = _dated_models(sql_dir)
     for name in _build_order(files):
         con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{files[name].read_text()}")
+    con.execute(f"SET VARIABLE built_as_at = DATE '{as_at.isoformat()}'")
 
 
 def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> dict[str, tuple]:
