@@ -1,5 +1,6 @@
 """The `scorecard` command as an analyst meets it: help, clear stops, and a pack."""
 
+import os
 import subprocess
 import sys
 
@@ -19,6 +20,17 @@ def test_help_does_not_import_the_heavy_libraries():
     code = "import sys; from fostering_scorecard import cli; print(sorted(m for m in ('prefect','great_expectations','matplotlib','duckdb','pandas') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_warm_up_imports_the_later_steps_libraries_in_the_background():
+    # In a fresh process: the thread leaves Great Expectations, the pack renderer (matplotlib on
+    # its file-only Agg backend, whatever the machine's default) and openpyxl imported.
+    code = (
+        "import sys; from fostering_scorecard import pipeline; pipeline.warm_up().join(); "
+        "import matplotlib; print(all(m in sys.modules for m in pipeline.HEAVY_MODULES), matplotlib.get_backend())"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "TkAgg"})
+    assert result.stdout.split() == ["True", "Agg"], result.stderr
 
 
 def test_a_missing_file_stops_with_a_message_and_no_traceback(tmp_path, capsys):

@@ -250,17 +250,19 @@ def _describe(result) -> str:
 
 
 def _run(args) -> int:
-    from .pipeline import MonthResult, default_month, preflight, run_month
+    from .pipeline import MonthResult, default_month, preflight, run_month, warm_up
 
     month = args.month or default_month(args.extracts)
     preflight(month, args.extracts)
     print(f"Scorecard for {month} from {args.extracts}", flush=True)
     if args.no_prefect:
+        warm_up()
         result: MonthResult = run_month(month, args.extracts, args.output)
         print(f"{month} {_describe(result)}")
         month_dir = result.month_dir
     else:
         flow = load_flow()
+        warm_up()  # after Prefect's own imports: they would only compete
         with private_prefect_storage():
             month_dir = flow(month=month, extracts_dir=str(args.extracts), output_dir=str(args.output))
     print(f"Done: the pack is in {month_dir}")
@@ -277,15 +279,17 @@ def _verify(args) -> int:
 
 
 def _backfill(args) -> int:
-    from .pipeline import backfill, months_between, preflight
+    from .pipeline import backfill, months_between, preflight, warm_up
 
     months = months_between(args.first, args.last)
     preflight(args.last, args.extracts)
     print(f"Backfill of {len(months)} months, {args.first} to {args.last}, from {args.extracts}", flush=True)
     if args.no_prefect:
+        warm_up()
         lines = [f"{r.month}: {_describe(r)}" for r in backfill(args.first, args.last, args.extracts, args.output)]
     else:
         flows = load_flows()
+        warm_up()
         with private_prefect_storage():
             lines = flows.backfill_scorecard(
                 first_month=args.first, last_month=args.last, extracts_dir=str(args.extracts), output_dir=str(args.output)
