@@ -111,3 +111,32 @@ def test_run_then_verify_says_reproduced_and_a_changed_extract_is_not(tmp_path, 
     assert cli.main(["rerun", "--month", "2020-03", "--output", str(out), "--extracts", str(changed)]) == 1
     printed = capsys.readouterr().out
     assert "NOT REPRODUCED" in printed and "inputs: carers.csv changed" in printed
+
+
+def test_scorecard_run_starts_its_own_prefect_api_early_and_stops_it(monkeypatch):
+    from fostering_scorecard import prefect_api
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(prefect_api, "_server", None)
+    server = prefect_api.start_early()
+    url = prefect_api.api_url_when_ready(server)
+    assert url == f"http://127.0.0.1:{server.port}/api"  # local only
+    server.stop()
+    assert server.process.poll() is not None
+
+
+def test_a_configured_prefect_server_is_used_as_it_is(monkeypatch):
+    from fostering_scorecard import prefect_api
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+    assert prefect_api.start_early() is None
+
+
+def test_when_the_early_api_cannot_start_prefect_starts_its_own(monkeypatch, capsys):
+    from fostering_scorecard import prefect_api
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setattr(prefect_api, "_server", None)
+    monkeypatch.setattr(prefect_api.sys, "executable", "/bin/false")  # exits at once
+    assert prefect_api.api_url_when_ready(prefect_api.start_early()) is None
+    assert "Prefect starts its own" in capsys.readouterr().err

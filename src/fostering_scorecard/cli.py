@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import prefect_api
 from .config import DEFAULT_EXTRACTS_DIR, DEFAULT_OUTPUT_DIR, PROJECT_ROOT
 
 PRIVATE_ENVIRONMENT = {
@@ -250,6 +251,9 @@ def _describe(result) -> str:
 
 
 def _run(args) -> int:
+    # The Prefect API server (when none is configured) starts first, on the other core, while
+    # this process imports its libraries (prefect_api.py explains).
+    early_api = None if args.no_prefect else prefect_api.start_early()
     from .pipeline import MonthResult, default_month, preflight, run_month, warm_up
 
     month = args.month or default_month(args.extracts)
@@ -263,7 +267,7 @@ def _run(args) -> int:
     else:
         flow = load_flow()
         warm_up()  # after Prefect's own imports: they would only compete
-        with private_prefect_storage():
+        with prefect_api.using(early_api), private_prefect_storage():
             month_dir = flow(month=month, extracts_dir=str(args.extracts), output_dir=str(args.output))
     print(f"Done: the pack is in {month_dir}")
     return 0
@@ -279,6 +283,7 @@ def _verify(args) -> int:
 
 
 def _backfill(args) -> int:
+    early_api = None if args.no_prefect else prefect_api.start_early()
     from .pipeline import backfill, months_between, preflight, warm_up
 
     months = months_between(args.first, args.last)
@@ -290,7 +295,7 @@ def _backfill(args) -> int:
     else:
         flows = load_flows()
         warm_up()
-        with private_prefect_storage():
+        with prefect_api.using(early_api), private_prefect_storage():
             lines = flows.backfill_scorecard(
                 first_month=args.first, last_month=args.last, extracts_dir=str(args.extracts), output_dir=str(args.output)
             )
