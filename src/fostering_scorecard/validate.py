@@ -18,19 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .config import CONFIG_DIR, EXPECTATIONS_DIR, SQL_DIR, Extract
 from .ingest import DEFAULT_DATE_FORMATS, KEY, LINE, RawExtract
 
 DATE_FORMAT = "%d/%m/%Y"  # how dates are written back in reasons and reports
-EARLIEST_DATE = "1900-01-01"
+# Date bounds are written as midnight datetimes: GX then compares a datetime64[ns] column with
+# them in one vectorised step (pandas will not compare datetime64 values with a plain date).
+EARLIEST_DATE = "1900-01-01T00:00:00"
 CHECKS_DIR = SQL_DIR / "checks"
 MAX_VALUE_CHARS = 80  # a value shown in a reason or report is cut to this length
 SEVERITIES = ("error", "warning")
@@ -123,7 +127,7 @@ class ValidatedExtract:
     accepted: pd.DataFrame  # typed rows that passed every error-severity rule (with _line)
     quarantine: pd.DataFrame  # error findings, one row per (line, rule); QUARANTINE_COLUMNS
     warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QUARANTINE_COLUMNS))  # rows kept
-    typed: pd.DataFrame | None = None  # every row read, typed (bad values null), with _line and _key
+    typed: pd.DataFrame | None = None  # every row read, typed (bad values null), with _line
 
     @property
     def rows_read(self) -> int:
@@ -213,14 +217,19 @@ def build_suite(extract: Extract, rules: RuleBook | None = None) -> dict:
 
 
 def suite_parameters(extract: Extract, extract_date: dt.date, rules: RuleBook | None = None) -> dict:
-    """The run-time values the suite refers to: the extract date and each column's earliest date."""
+    """The run-time values the suite refers to: the extract date and each column's earliest date
+    (as midnight datetimes, like EARLIEST_DATE)."""
     rules = rules or load_rules()
-    parameters = {"extract_date": extract_date.isoformat()}
+    parameters = {"extract_date": _midnight(extract_date)}
     for col in extract.columns:
         years = rules.column_options.get((extract.name, col.name), {}).get("earliest_years")
         if years:
-            parameters[f"earliest_{col.name}"] = _years_before(extract_date, years).isoformat()
+            parameters[f"earliest_{col.name}"] = _midnight(_years_before(extract_date, years))
     return parameters
+
+
+def _midnight(day: dt.date) -> str:
+    return dt.datetime.combine(day, dt.time()).isoformat()
 
 
 def _years_before(day: dt.date, years: int) -> dt.date:
@@ -292,45 +301,61 @@ def _not_parsed_reason(column, value: str, date_formats: tuple[str, ...]) -> str
 
 
 def _type_rows(con: duckdb.DuckDBPyConnection, raw: RawExtract) -> tuple[pd.DataFrame, list[dict]]:
+    """Every row with the contract's types (a value that does not parse is null here and a
+    finding), and the second and later copies of each key. DuckDB reads the text frame where it
+    is and converts only the typed columns; text columns are taken over as they are."""
     extract = raw.extract
     formats = raw.date_formats or DEFAULT_DATE_FORMATS
-    # Copied into DuckDB once: every query below would otherwise re-read the pandas frame.
-    con.register("raw_rows_frame", raw.rows)
-    con.execute("CREATE OR REPLACE TEMP TABLE raw_rows AS SELECT * FROM raw_rows_frame")
-    con.unregister("raw_rows_frame")
+    rows = raw.rows
+    converted_columns = [c for c in extract.columns if c.type in ("date", "integer", "flag")]
+    select = ", ".join([f'"{LINE}"'] + [f'{_cast(c, formats)} AS "{c.name}"' for c in converted_columns])
+    con.register("raw_rows", rows)
     try:
-        select = ", ".join([f'"{LINE}"', f'"{KEY}"'] + [f'{_cast(c, formats)} AS "{c.name}"' for c in extract.columns])
-        typed = con.execute(f"SELECT {select} FROM raw_rows ORDER BY {LINE}").df()
-
-        failures = []
-        for col in extract.columns:
-            if col.type not in ("date", "integer"):
-                continue
-            kind = "bad_date" if col.type == "date" else "bad_number"
-            bad = con.execute(
-                f'SELECT "{LINE}", "{KEY}", "{col.name}" FROM raw_rows '
-                f'WHERE "{col.name}" IS NOT NULL AND ({_cast(col, formats)}) IS NULL ORDER BY {LINE}'
-            ).fetchall()
-            failures += [
-                _failure(extract, line, key, col.name, kind, _not_parsed_reason(col, value, formats), value)
-                for line, key, value in bad
-            ]
-
-        key = ", ".join(f'"{k}"' for k in extract.key)
-        duplicates = con.execute(
-            f"SELECT {LINE}, {KEY}, first_line FROM (SELECT {LINE}, {KEY}, "
-            f"first_value({LINE}) OVER (PARTITION BY {key} ORDER BY {LINE}) AS first_line, "
-            f"row_number() OVER (PARTITION BY {key} ORDER BY {LINE}) AS copy FROM raw_rows "
-            f"WHERE {' AND '.join(f'{k} IS NOT NULL' for k in key.split(', '))}) WHERE copy > 1 ORDER BY {LINE}"
-        ).fetchall()
-        key_name = "+".join(extract.key)
-        failures += [
-            _failure(extract, line, record_key, key_name, "duplicate_key", f"repeats the {key_name} of line {first}; the first copy is kept", "")
-            for line, record_key, first in duplicates
-        ]
+        # A projection keeps the frame's row order (DuckDB's preserve_insertion_order), checked below.
+        converted = con.execute(f"SELECT {select} FROM raw_rows").df()
     finally:
-        con.execute("DROP TABLE IF EXISTS raw_rows")
+        con.unregister("raw_rows")
+    if not np.array_equal(converted[LINE].to_numpy(), rows[LINE].to_numpy()):
+        raise RuntimeError(f"{extract.file}: typed rows out of line order; this is a bug in the pipeline, please report it")
+    converted.index = rows.index
+    typed = pd.DataFrame(
+        {LINE: rows[LINE], **{c.name: (converted if c in converted_columns else rows)[c.name] for c in extract.columns}},
+        copy=False,  # the text columns stay shared with raw.rows
+    )
+
+    failures = []
+    lines = rows[LINE].to_numpy()
+    for col in extract.columns:
+        if col.type not in ("date", "integer"):
+            continue
+        kind = "bad_date" if col.type == "date" else "bad_number"
+        unparsed = rows[col.name].notna().to_numpy() & typed[col.name].isna().to_numpy()
+        failures += [
+            _failure(extract, line, None, col.name, kind, _not_parsed_reason(col, value, formats), value)
+            for line, value in zip(lines[unparsed].tolist(), rows[col.name].to_numpy()[unparsed])
+        ]
+    key_name = "+".join(extract.key)
+    failures += [
+        _failure(extract, line, None, key_name, "duplicate_key", f"repeats the {key_name} of line {first}; the first copy is kept", "")
+        for line, first in _repeated_keys(rows, extract.key)
+    ]
     return typed, failures
+
+
+def _repeated_keys(rows: pd.DataFrame, key: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(line, line of the first copy) for every row whose key, as written, repeats an earlier
+    row's; a row with part of its key blank repeats nothing."""
+    group = np.zeros(len(rows), dtype=np.int64)
+    filled = np.ones(len(rows), dtype=bool)
+    for name in key:
+        codes, values = pd.factorize(rows[name])  # a blank is -1
+        filled &= codes >= 0
+        group = pd.factorize(group * (len(values) + 1) + codes + 1)[0]  # renumbered: never overflows
+    lines, group = rows[LINE].to_numpy()[filled], group[filled]
+    _groups, first, copy_of = np.unique(group, return_index=True, return_inverse=True)
+    first_line = lines[first[copy_of]]  # rows are in line order: the first copy has the lowest line
+    repeated = first_line != lines
+    return list(zip(lines[repeated].tolist(), first_line[repeated].tolist()))
 
 
 def _shorten(value) -> str:
@@ -338,12 +363,13 @@ def _shorten(value) -> str:
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
-def _failure(extract: Extract, line: int, record_key, column: str, kind: str, reason: str, value, severity: str | None = None) -> dict:
+def _failure(extract: Extract, line: int, record_key: str | None, column: str, kind: str, reason: str, value, severity: str | None = None) -> dict:
+    """One finding; record_key None means the row's key, looked up when the findings are split."""
     return {
         "extract": extract.name,
         "file": extract.file,
         "line": int(line),
-        "record_key": record_key or "",
+        "record_key": record_key,
         "column": column,
         "rule_id": rule_id(extract, column, kind),
         "kind": kind,
@@ -374,54 +400,109 @@ class SuiteRunner:
     def failures(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> list[dict]:
         if typed.empty:
             return []
-        frame = typed.drop(columns=[KEY], errors="ignore")
-        for col in extract.columns:
-            if col.type == "date":  # GX compares dates as Python dates, not pandas Timestamps
-                values = frame[col.name]
-                frame[col.name] = pd.Series(values.dt.date, dtype=object, index=frame.index).where(values.notna(), None)
-        keys = dict(zip(typed[LINE], typed[KEY])) if KEY in typed else {}
         asset = self._source.add_dataframe_asset(extract.name)
         try:
-            batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
-            gx_suite = self._gx.ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
-            result = batch.validate(
-                gx_suite,
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [LINE]},
-                expectation_parameters=suite_parameters(extract, extract_date),
+            batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
+                batch_parameters={"dataframe": frame_for_suite(extract, typed, suite)}
             )
+            gx_suite = self._gx.ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
+            result = batch.validate(gx_suite, result_format=RESULT_FORMAT, expectation_parameters=suite_parameters(extract, extract_date))
         finally:
             self._source.delete_asset(extract.name)
 
         failures = []
+        lines = typed[LINE].to_numpy()
         for item in result.results:
             meta = item.expectation_config.meta
-            if item.exception_info.get("raised_exception"):
-                raise RuntimeError(f"{extract.file}: expectation {meta['rule_id']} could not run: {item.exception_info.get('exception_message')}")
+            problem = _exception_message(item.exception_info)
+            if problem:
+                raise RuntimeError(f"{extract.file}: expectation {meta['rule_id']} could not run: {problem}")
             if item.success:
                 continue
             if meta["kind"] == "duplicate_key":
                 continue  # already handled in SQL, where the first copy can be kept
-            for row in item.result.get("unexpected_index_list") or []:
-                line = int(row[LINE])
+            values = typed[meta["column"]]
+            for position in item.result.get("unexpected_index_list") or []:
+                value = _value(values.iat[position])
                 failures.append(
                     _failure(
-                        extract, line, keys.get(line), meta["column"], meta["kind"],
-                        _reason(meta, row, extract_date), _value(meta, row), meta.get("severity"),
+                        extract, lines[position], None, meta["column"], meta["kind"],
+                        _reason(meta, value, extract_date), value, meta.get("severity"),
                     )
                 )
         return failures
 
 
-def _value(meta: dict, row: dict):
-    value = row.get(meta["column"])
-    if isinstance(value, dt.date):
+# Row positions of the failing rows (the frame's index), every one of them, and nothing GX
+# would build only to be thrown away (a query text listing every failing row).
+RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": False, "partial_unexpected_count": 0}
+# GX compares dates vectorised only as datetime64[ns], which holds 1677-09-22 to 2262-04-11; a
+# date outside that (years 1000-1677 or 2262-9999 parse) becomes an instant just inside it, in
+# order, so it compares with every bound (1900, the extract date) and every other date as before.
+NS_FIRST_DAY, NS_LAST_DAY = np.datetime64("1678-01-01"), np.datetime64("2261-12-31")
+EARLIEST_PARSED, LATEST_PARSED = np.datetime64("1000-01-01"), np.datetime64("9999-12-31")
+NS_LOW_BASE, NS_HIGH_BASE = np.datetime64("1677-09-22", "ns"), np.datetime64("2262-04-10", "ns")
+
+
+def _exception_message(exception_info: dict) -> str | None:
+    """Why an expectation could not run, if it could not. GX reports an exception either for the
+    expectation itself or for each metric that failed (keyed by metric), and then the result is
+    simply "not met" with no failing rows: that must stop the run, not pass every row."""
+    for info in [exception_info, *(v for v in exception_info.values() if isinstance(v, dict))]:
+        if info.get("raised_exception"):
+            return info.get("exception_message") or "no message"
+    return None
+
+
+def suite_columns(extract: Extract, suite: dict) -> list[str]:
+    """The columns a suite's expectations read, in contract order."""
+    used = set()
+    for expectation in suite["expectations"]:
+        kwargs = expectation["kwargs"]
+        used.update(kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs)
+        used.update(kwargs.get("column_list", []))
+        used.update(re.findall(r"`([^`]+)`", kwargs.get("row_condition", "")))
+    return [c for c in extract.column_names if c in used]
+
+
+def frame_for_suite(extract: Extract, typed: pd.DataFrame, suite: dict) -> pd.DataFrame:
+    """The typed rows as GX checks them fastest: only the columns the suite reads, integers as
+    float64 and dates as datetime64[ns] (GX checks other dtypes with one Python call per value),
+    text as categories (GX copies the frame several times per expectation: codes copy faster
+    than strings, and set membership and nulls are found on the codes). The index is the row's
+    position in `typed`."""
+    columns = {}
+    for name in suite_columns(extract, suite):
+        column, values = extract.column(name), typed[name]
+        if column.type == "date":
+            columns[name] = _comparable_dates(values.to_numpy(dtype="datetime64[D]"))
+        elif column.type == "integer":
+            columns[name] = values.astype("float64").to_numpy()
+        else:
+            codes, categories = pd.factorize(values)  # unsorted: sorting many ids is slow
+            columns[name] = pd.Categorical.from_codes(codes, categories=categories)
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(typed)))
+
+
+def _comparable_dates(days: np.ndarray) -> np.ndarray:
+    low, high = days < NS_FIRST_DAY, days > NS_LAST_DAY  # NaT is neither
+    dates = np.where(low | high, NS_FIRST_DAY, days).astype("datetime64[ns]")
+    dates[low] = NS_LOW_BASE + (days[low] - EARLIEST_PARSED).astype(np.int64).astype("timedelta64[ns]")
+    dates[high] = NS_HIGH_BASE - (LATEST_PARSED - days[high]).astype(np.int64).astype("timedelta64[ns]")
+    return dates
+
+
+def _value(value):
+    """A typed value as a finding shows it: dates written back as dd/mm/YYYY."""
+    if value is pd.NaT:
+        return None
+    if isinstance(value, (pd.Timestamp, dt.date)):
         return value.strftime(DATE_FORMAT)
     return value
 
 
-def _reason(meta: dict, row: dict, extract_date: dt.date) -> str:
+def _reason(meta: dict, value, extract_date: dt.date) -> str:
     column, kind = meta["column"], meta["kind"]
-    value = _value(meta, row)
     shown = _shorten(value)
     if kind == "missing_required":
         if meta.get("required_when"):
@@ -467,11 +548,14 @@ def _split(raw: RawExtract, typed: pd.DataFrame, failures: list[dict]) -> Valida
     """Errors quarantine their rows; warnings are reported and the row is kept."""
     findings = pd.DataFrame(failures, columns=QUARANTINE_COLUMNS)
     findings["file"] = raw.path.name  # the file as saved (a column mapping may rename it)
+    unkeyed = findings["record_key"].isna()
+    if unkeyed.any():
+        keys = raw.record_keys(findings.loc[unkeyed, "line"])
+        findings.loc[unkeyed, "record_key"] = [keys.get(line, "") for line in findings.loc[unkeyed, "line"]]
     findings = findings.sort_values(["line", "rule_id", "column"], kind="stable").reset_index(drop=True)
     errors = findings[findings["severity"] == "error"].reset_index(drop=True)
     warnings = findings[findings["severity"] != "error"].reset_index(drop=True)
-    bad_lines = set(errors["line"])
-    accepted = typed[~typed[LINE].isin(bad_lines)].drop(columns=[KEY]).reset_index(drop=True)
+    accepted = typed[~typed[LINE].isin(errors["line"].unique())].reset_index(drop=True)
     validated = ValidatedExtract(raw, accepted, errors, warnings, typed)
     validated.check_rows_balance()
     return validated
@@ -493,27 +577,32 @@ def run_checks(
     All checks see the same tables, so their results do not depend on the order they run in."""
     checks = load_rules().checks if checks is None else checks
     con.execute(f"SET VARIABLE extract_date = DATE '{extract_date.isoformat()}'")
+    queries = [(check, (checks_dir / check.sql).read_text()) for check in checks if check.extract in validated]
+    named = set(re.findall(r"\w+", " ".join(sql for _check, sql in queries)))
     registered = []
     for name, v in validated.items():
+        # Every row read is copied into DuckDB once, with only the columns some query names;
+        # the rows that passed are taken from that copy inside DuckDB (copying from pandas is
+        # the slow part).
         typed = v.typed if v.typed is not None else v.accepted
-        for prefix, frame in (("valid", v.accepted), ("read", typed.drop(columns=[KEY], errors="ignore"))):
-            con.register(f"_{prefix}_{name}", frame)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {prefix}_{name} AS SELECT * FROM _{prefix}_{name}")
-            con.unregister(f"_{prefix}_{name}")
-            registered.append(f"{prefix}_{name}")
+        con.register("_read_rows", typed[[LINE, *(c for c in v.raw.extract.column_names if c in named)]])
+        con.register("_quarantined_lines", pd.DataFrame({LINE: v.quarantine["line"].unique()}, dtype="int64"))
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE read_{name} AS SELECT * FROM _read_rows")
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE valid_{name} AS SELECT * FROM read_{name} ANTI JOIN _quarantined_lines USING ({LINE})"
+            )
+        finally:
+            con.unregister("_read_rows")
+            con.unregister("_quarantined_lines")
+        registered += [f"read_{name}", f"valid_{name}"]
     new_findings: dict[str, list[dict]] = {name: [] for name in validated}
-    keys_by_extract: dict[str, dict] = {}
     try:
-        for check in checks:
-            if check.extract not in validated:
-                continue
+        for check, sql in queries:
             v = validated[check.extract]
-            rows = con.execute((checks_dir / check.sql).read_text()).fetchall()
-            if rows and check.extract not in keys_by_extract:
-                keys_by_extract[check.extract] = dict(zip(v.typed[LINE], v.typed[KEY])) if v.typed is not None else {}
-            keys = keys_by_extract.get(check.extract, {})
+            rows = con.execute(sql).fetchall()
             new_findings[check.extract] += [
-                _failure(v.raw.extract, line, keys.get(int(line)), check.column, check.kind, reason, value, check.severity)
+                _failure(v.raw.extract, line, None, check.column, check.kind, reason, value, check.severity)
                 for line, reason, value in rows
             ]
     finally:
@@ -521,7 +610,10 @@ def run_checks(
             con.execute(f"DROP TABLE IF EXISTS {table}")
     result = {}
     for name, v in validated.items():
+        if not new_findings[name]:
+            result[name] = v
+            continue
         previous = [r for frame in (v.quarantine, v.warnings) for r in frame.to_dict("records")]
-        typed = v.typed if v.typed is not None else v.accepted.assign(**{KEY: ""})
+        typed = v.typed if v.typed is not None else v.accepted
         result[name] = _split(v.raw, typed, previous + new_findings[name])
     return result
