@@ -8,7 +8,7 @@ import dataclasses
 
 from builders import children_for
 
-from fostering_scorecard import config
+from fostering_scorecard import config, models
 
 
 def with_setting(monkeypatch, **changes):
@@ -177,3 +177,19 @@ def test_a_child_with_no_placements_data_gives_no_value_not_zero(scorecard_for):
     assert result["stability_short_term"].denominator == 0
     assert result["stability_short_term"].value is None
     assert result["stability_short_term"].rag == "Not rated"
+
+
+def test_a_placement_is_open_while_its_latest_episode_is_open(models_for):
+    # One carer since 01/01/2017; a legal-status change (RNE L) on 01/01/2018 starts a second
+    # episode of the same placement, still open. Its first episode ended before both windows,
+    # but the placement is open on 31/03/2020: 1 placement in the 12 months and in the 2 years.
+    episodes = [
+        episode("A", "01/01/2017", "S", "01/01/2018", rec="X1"),
+        episode("A", "01/01/2018", "L", LS="C2"),
+    ]
+    with models_for("2020-03", episodes=episodes, header=children_for(episodes)) as (ctx, con):
+        models.set_as_at(con, ctx.as_at)
+        counts = con.execute(
+            "select placements_12_months, placements_2_years from int_placement_counts where as_at = date '2020-03-31'"
+        ).fetchall()
+    assert counts == [(1, 1)]

@@ -3,6 +3,7 @@
 with changes as (
     select * from int_placement_changes
     where change_date between getvariable('as_at') - interval 1 year + interval 1 day and getvariable('as_at')
+      and on_record_from <= getvariable('as_at')
 ),
 
 final as (

@@ -1,10 +1,9 @@
--- int_looked_after_on_date: children looked after on the as-at date (an episode open that
--- day; an episode ending on the date itself has ceased), excluding agreed series of short
--- breaks (V3/V4), as in every DfE stability measure. With the child's current period of
--- care and age.
+-- int_looked_after_on_date: for each as-at date, children looked after that day (an episode
+-- open that day), excluding agreed series of short breaks (V3/V4), as in every DfE stability
+-- measure. With the child's current period of care, the start of their current placement (the
+-- latest begun by the date; none if no episode counts as a placement) and their age.
 with open_episodes as (
-    select * from int_episodes_as_at
-    where episode_end is null
+    select * from int_open_episodes_on_date
 ),
 
 children as (
@@ -13,6 +12,7 @@ children as (
 
 looked_after as (
     select
+        open_episodes.as_at,
         open_episodes.child_id,
         open_episodes.period_of_care_number,
         periods.period_start,
@@ -22,6 +22,15 @@ looked_after as (
         using (child_id, period_of_care_number)
     left join children using (child_id)
     where not open_episodes.is_short_break
+),
+
+with_current_placement as (
+    select looked_after.*, current_placement.placement_start as current_placement_start
+    from looked_after
+    -- the latest placement start on or before the date
+    asof left join int_placement_episodes as current_placement
+        on current_placement.child_id = looked_after.child_id
+        and current_placement.placement_start <= looked_after.as_at
 )
 
-select * from looked_after
+select * from with_current_placement

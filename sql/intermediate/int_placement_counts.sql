@@ -1,24 +1,57 @@
--- int_placement_counts: for each child, how many placements were open at any time in the
--- 12 months and in the 2 years to the as-at date (a placement that ended on a window's first
--- day counts). The DfE short-term and two-year measures read these counts.
-with placements as (
-    select * from int_placements
-    where placement_start <= getvariable('as_at')
+-- int_placement_counts: for each as-at date and each child looked after that day, how many
+-- placements (stays with one carer, from int_placement_episodes) were open at any time in the
+-- 12 months and in the 2 years to the date (a placement that ended on a window's first day
+-- counts). The DfE short-term and two-year measures read these counts.
+with looked_after as (
+    select distinct as_at, child_id from int_looked_after_on_date
+),
+
+episodes as (
+    select
+        looked_after.as_at,
+        placement_episodes.child_id,
+        placement_episodes.placement_number,
+        placement_episodes.episode_number,
+        placement_episodes.episode_start,
+        -- an end after the date is not known yet: the episode is still open on it
+        case when placement_episodes.episode_end <= looked_after.as_at then placement_episodes.episode_end end as episode_end
+    from looked_after
+    inner join int_placement_episodes as placement_episodes
+        on placement_episodes.child_id = looked_after.child_id
+        and placement_episodes.episode_start <= looked_after.as_at
+        -- a placement whose episodes had all ended before the 2 years counts in neither window
+        and (placement_episodes.placement_last_end is null
+             or placement_episodes.placement_last_end >= looked_after.as_at - interval 2 year + interval 1 day)
+),
+
+placements as (
+    select
+        as_at,
+        child_id,
+        placement_number,
+        min(episode_start) as placement_start,
+        -- open while its latest episode is open (arg_max_null: max_by would skip that
+        -- episode's null end and take an earlier episode's)
+        arg_max_null(episode_end, episode_number) as placement_end
+    from episodes
+    group by as_at, child_id, placement_number
 ),
 
 final as (
     select
+        as_at,
         child_id,
         count(*) filter (
             where placement_end is null
-               or placement_end >= getvariable('as_at') - interval 1 year + interval 1 day
+               or placement_end >= as_at - interval 1 year + interval 1 day
         ) as placements_12_months,
         count(*) filter (
             where placement_end is null
-               or placement_end >= getvariable('as_at') - interval 2 year + interval 1 day
+               or placement_end >= as_at - interval 2 year + interval 1 day
         ) as placements_2_years
     from placements
-    group by child_id
+    where placement_start <= as_at
+    group by as_at, child_id
 )
 
 select * from final

@@ -1,5 +1,5 @@
 -- training: core training (the Training, Support and Development standards, course TSD)
--- and households without recent training.
+-- and households without recent training, for each as-at date.
 -- Cohorts: households whose deadline fell in the 12 months to the date and who were still
 -- approved on it.
 --   core_training_12m      non-connected households, deadline 12 months after approval
@@ -31,56 +31,61 @@ deadlines as (
     from carers where household_type <> 'connected'
 ),
 
-cohorts as (
-    select * from deadlines
-    where deadline <= getvariable('as_at')
-      and deadline >= getvariable('as_at') - interval 1 year + interval 1 day
-      and (deregistration_date is null or deregistration_date > deadline)
-),
-
 judged as (
+    -- whether the course was done by the deadline does not depend on the as-at date
     select
-        cohorts.metric_id,
-        cohorts.household_id,
+        deadlines.*,
         exists (
             select 1 from tsd
-            where tsd.household_id = cohorts.household_id and tsd.completed_date <= cohorts.deadline
+            where tsd.household_id = deadlines.household_id and tsd.completed_date <= deadlines.deadline
         ) as on_time
-    from cohorts
+    from deadlines
+    where deregistration_date is null or deregistration_date > deadline
+),
+
+cohorts as (
+    select dates.as_at, judged.metric_id, judged.on_time
+    from as_at_dates as dates
+    inner join judged
+        on judged.deadline <= dates.as_at
+        and judged.deadline >= dates.as_at - interval 1 year + interval 1 day
 ),
 
 core as (
-    select metric_id, count(*) filter (where on_time) as numerator, count(*) as denominator, null::double as value
-    from judged
-    group by metric_id
+    select as_at, metric_id, count(*) filter (where on_time) as numerator, count(*) as denominator
+    from cohorts
+    group by as_at, metric_id
 ),
 
 core_all as (
-    select ids.metric_id, coalesce(core.numerator, 0) as numerator, coalesce(core.denominator, 0) as denominator, null::double as value
-    from (values ('core_training_12m'), ('core_training_on_time'), ('core_training_24m')) as ids(metric_id)
-    left join core using (metric_id)
+    select dates.as_at, ids.metric_id, coalesce(core.numerator, 0) as numerator, coalesce(core.denominator, 0) as denominator, null::double as value
+    from as_at_dates as dates
+    cross join (values ('core_training_12m'), ('core_training_on_time'), ('core_training_24m')) as ids(metric_id)
+    left join core on core.as_at = dates.as_at and core.metric_id = ids.metric_id
 ),
 
 no_training as (
     select
+        households.as_at,
         months.metric_id,
         count(*) filter (
             where last_training.last_completed is null
-               or last_training.last_completed <= getvariable('as_at') - months.span
+               or last_training.last_completed <= households.as_at - months.span
         ) as numerator,
-        count(*) as denominator,
-        null::double as value
+        count(*) as denominator
     from (values ('no_training_6m', interval 6 month), ('no_training_12m', interval 12 month)) as months(metric_id, span)
     cross join int_households_on_date as households
-    left join int_last_training as last_training using (household_id)
-    where households.approval_date <= getvariable('as_at') - months.span
-    group by months.metric_id
+    left join int_last_training as last_training
+        on last_training.as_at = households.as_at and last_training.household_id = households.household_id
+    where households.approval_date <= households.as_at - months.span
+    group by households.as_at, months.metric_id
 ),
 
 no_training_all as (
-    select ids.metric_id, coalesce(no_training.numerator, 0), coalesce(no_training.denominator, 0), null::double
-    from (values ('no_training_6m'), ('no_training_12m')) as ids(metric_id)
-    left join no_training using (metric_id)
+    select dates.as_at, ids.metric_id, coalesce(no_training.numerator, 0), coalesce(no_training.denominator, 0), null::double
+    from as_at_dates as dates
+    cross join (values ('no_training_6m'), ('no_training_12m')) as ids(metric_id)
+    left join no_training on no_training.as_at = dates.as_at and no_training.metric_id = ids.metric_id
 ),
 
 final as (

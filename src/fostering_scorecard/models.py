@@ -1,6 +1,9 @@
 """Build the DuckDB database: accepted extract tables, the staging models as views and the
-intermediate models as tables rebuilt for each as-at date (they depend on it, and several
-metrics read each one, so building them once per date is what keeps a 25-month history fast).
+intermediate models as tables. Intermediate models that depend on the as-at date read the
+as_at_dates table and hold rows for every date in it (an as_at column): they are built in one
+pass for all the month-ends a history needs, and each metric file then computes every one of
+those dates in one query (one pass over many dates costs little more than one date).
+Breakdowns and operational lists are for one month: they pick it with getvariable('as_at').
 SQL lives in sql/; this module only loads and orders it."""
 
 from __future__ import annotations
@@ -52,12 +55,23 @@ def load_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame])
         con.unregister(f"_frame_{name}")
 
 
+DATES_TABLE = "as_at_dates"
+
+
+def _for_every_date(path: Path) -> str:
+    """The SQL of a model or metric that computes every date in as_at_dates at once."""
+    text = path.read_text()
+    if "getvariable('as_at')" in text:  # it would give one date's figures for all of them
+        raise ValueError(f"{path.name}: take the dates from {DATES_TABLE}, not getvariable('as_at')")
+    return text
+
+
 def _depends_on_date(path: Path) -> bool:
-    return "getvariable('as_at')" in path.read_text()
+    return re.search(rf"\b{DATES_TABLE}\b", _for_every_date(path)) is not None
 
 
 def _dated_models(sql_dir: Path) -> dict[str, Path]:
-    """Intermediate models that read the as-at date, or read one that does."""
+    """Intermediate models that read the as-at dates, or read one that does."""
     files = model_files(sql_dir, ("intermediate",))
     dated = {name for name, path in files.items() if _depends_on_date(path)}
     changed = True
@@ -72,7 +86,10 @@ def _dated_models(sql_dir: Path) -> dict[str, Path]:
 
 def create_models(con: duckdb.DuckDBPyConnection, settings: Settings, sql_dir: Path = SQL_DIR) -> None:
     """Set the run's switches, create the staging views and the intermediate tables that do
-    not depend on the date (the dated ones are built by set_as_at)."""
+    not depend on the date (the dated ones are built by build_dates)."""
+    # Models are read only through aggregates and ORDER BY: their rows need not keep insertion
+    # order, and without it DuckDB runs window functions and table builds on both threads.
+    con.execute("SET preserve_insertion_order = false")
     con.execute(f"SET VARIABLE count_temporary_placements = {str(settings.count_temporary_placements).lower()}")
     con.execute(
         f"SET VARIABLE adoption_with_current_carer_is_a_move = {str(settings.adoption_with_current_carer_is_a_move).lower()}"
@@ -83,34 +100,44 @@ def create_models(con: duckdb.DuckDBPyConnection, settings: Settings, sql_dir: P
     undated = {n: p for n, p in model_files(sql_dir, ("intermediate",)).items() if n not in dated}
     for name in _build_order(undated):
         con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{undated[name].read_text()}")
+    build_dates(con, [], sql_dir)
 
 
-def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date, sql_dir: Path = SQL_DIR) -> None:
-    """Compute every intermediate model as at the date, in dependency order. Nothing is done
-    when the models were last built for this very date (metrics, breakdowns and lists of the
-    same month all ask for it)."""
-    if con.execute("SELECT getvariable('built_as_at')").fetchone()[0] == as_at:
-        return
-    con.execute(f"SET VARIABLE as_at = DATE '{as_at.isoformat()}'")
+def build_dates(con: duckdb.DuckDBPyConnection, dates: list[dt.date], sql_dir: Path = SQL_DIR) -> None:
+    """Compute every dated intermediate model for these as-at dates in one pass, in dependency
+    order, replacing the dates built before."""
+    dates = sorted(set(dates))
+    listed = ", ".join(f"DATE '{d.isoformat()}'" for d in dates)
+    con.execute(f"CREATE OR REPLACE TABLE {DATES_TABLE} AS SELECT unnest([{listed}]::DATE[]) AS as_at")
     files = _dated_models(sql_dir)
     for name in _build_order(files):
         con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{files[name].read_text()}")
-    con.execute(f"SET VARIABLE built_as_at = DATE '{as_at.isoformat()}'")
 
 
-def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> dict[str, tuple]:
-    """Run one metric file (as at the date already set): metric id -> (numerator, denominator,
-    value). Numerator and denominator are whole numbers or None; value is set only by metrics
-    the SQL itself computes (medians)."""
-    rows = con.execute((sql_dir / "metrics" / sql_file).read_text()).fetchall()
-    return {
-        metric_id: (
+def built_dates(con: duckdb.DuckDBPyConnection) -> set[dt.date]:
+    return {row[0] for row in con.execute(f"SELECT as_at FROM {DATES_TABLE}").fetchall()}
+
+
+def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date, sql_dir: Path = SQL_DIR) -> None:
+    """Make as_at the date breakdown and list SQL read; the dated models are built for it
+    first unless they already hold it (compute_history has built all its months at once)."""
+    if as_at not in built_dates(con):
+        build_dates(con, [as_at], sql_dir)
+    con.execute(f"SET VARIABLE as_at = DATE '{as_at.isoformat()}'")
+
+
+def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> dict[dt.date, dict[str, tuple]]:
+    """Run one metric file for every date built (one pass): as-at date -> metric id ->
+    (numerator, denominator, value). Numerator and denominator are whole numbers or None;
+    value is set only by metrics the SQL itself computes (medians)."""
+    results: dict[dt.date, dict[str, tuple]] = {}
+    for as_at, metric_id, numerator, denominator, value in con.execute(_for_every_date(sql_dir / "metrics" / sql_file)).fetchall():
+        results.setdefault(as_at, {})[metric_id] = (
             None if numerator is None else int(numerator),
             None if denominator is None else int(denominator),
             None if value is None else float(value),
         )
-        for metric_id, numerator, denominator, value in rows
-    }
+    return results
 
 
 def run_breakdown_sql(con: duckdb.DuckDBPyConnection, sql_file: str, sql_dir: Path = SQL_DIR) -> list[tuple[str, str, int]]:

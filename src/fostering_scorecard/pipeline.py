@@ -173,19 +173,22 @@ class MonthFigures:
     lists: dict  # internal operational lists (name -> (columns, rows)); they hold record ids
 
 
-def compute(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache: dict | None = None) -> MonthFigures:
+def compute(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache: dict | None = None, con=None) -> MonthFigures:
     """The month's scorecard rows, the trend history, breakdowns and operational lists.
 
     month_cache: months already computed from the same validated extracts (a backfill passes
-    one dict for all its months, so each month-end is computed once, not once per trend)."""
-    con = open_models(ctx, validated)
+    one dict for all its months, so each month-end is computed once, not once per trend).
+    con: a models connection to reuse (a backfill opens one for all its months; left open)."""
+    own_connection = con is None
+    con = open_models(ctx, validated) if own_connection else con
     try:
         latest = latest_complete_month(ctx.extract_info.extract_date)
         history = sc.compute_history(con, ctx.metrics, ctx.month, max(ctx.settings.trend_months, 12), latest, month_cache)
         breakdowns = sc.compute_breakdowns(con, ctx.metrics, ctx.month)
         lists = sc.operational_lists(con, ctx.month)
     finally:
-        con.close()
+        if own_connection:
+            con.close()
     by_key = {(v.metric_id, v.month): v for v in history}
     rows = []
     for metric in ctx.metrics:
@@ -342,13 +345,13 @@ def for_month(ctx: RunContext, month: str) -> RunContext:
     return replace(ctx, month=checked.month, as_at=checked.as_at)
 
 
-def backfill_month(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache: dict | None = None) -> MonthResult:
+def backfill_month(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache: dict | None = None, con=None) -> MonthResult:
     with audit.month_lock(ctx.output_dir, ctx.month):
         current = already_current(ctx, validated)
         if current:
             log.info("%s skipped: version %d was produced from the same inputs and code", ctx.month, current.version)
             return current
-        return publish(ctx, validated, compute(ctx, validated, month_cache))
+        return publish(ctx, validated, compute(ctx, validated, month_cache, con))
 
 
 def backfill(first: str, last: str, extracts_dir: Path, output_dir: Path, runner: SuiteRunner | None = None) -> list[MonthResult]:
@@ -358,9 +361,13 @@ def backfill(first: str, last: str, extracts_dir: Path, output_dir: Path, runner
     validated = validate(base, ingest(base), runner)
     month_cache: dict = {}  # every month's figures from these extracts, computed once
     results = []
-    for number, month in enumerate(months, start=1):
-        log.info("month %d of %d: %s", number, len(months), month)
-        results.append(backfill_month(for_month(base, month), validated, month_cache))
+    con = open_models(base, validated)
+    try:
+        for number, month in enumerate(months, start=1):
+            log.info("month %d of %d: %s", number, len(months), month)
+            results.append(backfill_month(for_month(base, month), validated, month_cache, con))
+    finally:
+        con.close()
     build_series(output_dir)
     return results
 

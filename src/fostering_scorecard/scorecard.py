@@ -5,7 +5,7 @@ special-cased here."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import duckdb
 
@@ -26,6 +26,9 @@ PERIOD_WORDS = {
     "month": "month",
     "snapshot": "at month end",
 }
+# Month-ends whose dated models are built in one pass (a 25-month history is one pass; more
+# dates per pass hold more rows in memory at once).
+DATES_PER_BUILD = 25
 
 
 @dataclass(frozen=True)
@@ -100,21 +103,27 @@ def rag_status(direction: str, value: float | None, target: float | None, tolera
     return (AMBER, "within tolerance") if value <= target * (1 + tolerance) else (RED, "above tolerance")
 
 
-def compute_month(
-    con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str, latest_month: str | None = None
-) -> list[MetricValue]:
-    """Every metric as at the end of month. Each SQL file runs once, however many metrics it
-    computes. latest_month: the last month the extract covers; metrics known only at the
-    extract date have no value before it."""
-    as_at = as_at_date(month)
-    models.set_as_at(con, as_at)
-    results: dict[str, tuple] = {}
+def compute_months(
+    con: duckdb.DuckDBPyConnection, metrics: list[Metric], months: list[str], latest_month: str | None = None
+) -> dict[str, list[MetricValue]]:
+    """Every metric as at the end of each month: the dated models are built for all the months
+    at once and each SQL file runs once for all of them, however many metrics it computes.
+    latest_month: the last month the extract covers; metrics known only at the extract date
+    have no value before it."""
+    models.build_dates(con, [as_at_date(month) for month in months])
+    results: dict[dt.date, dict[str, tuple]] = {}
     for sql_file in dict.fromkeys(m.sql for m in metrics):
-        results.update(models.run_metric_sql(con, sql_file))
+        for as_at, rows in models.run_metric_sql(con, sql_file).items():
+            results.setdefault(as_at, {}).update(rows)
+    return {month: _month_values(metrics, month, results.get(as_at_date(month), {}), latest_month) for month in months}
+
+
+def _month_values(metrics: list[Metric], month: str, results: dict[str, tuple], latest_month: str | None) -> list[MetricValue]:
+    as_at = as_at_date(month)
     values = []
     for metric in metrics:
         if metric.id not in results:
-            raise ValueError(f"sql/metrics/{metric.sql} returned no row for metric {metric.id}")
+            raise ValueError(f"sql/metrics/{metric.sql} returned no row for metric {metric.id} as at {as_at}")
         numerator, denominator, sql_value = results[metric.id]
         target, tolerance, note = target_for_date(metric, as_at)
         if metric.extract_date_only and latest_month is not None and month != latest_month:
@@ -124,6 +133,13 @@ def compute_month(
         rag, reason = rag_status(metric.direction, value, target, tolerance)
         values.append(MetricValue(metric.id, month, as_at, numerator, denominator, value, target, note, rag, reason))
     return values
+
+
+def compute_month(
+    con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str, latest_month: str | None = None
+) -> list[MetricValue]:
+    """Every metric as at the end of month (see compute_months)."""
+    return compute_months(con, metrics, [month], latest_month)[month]
 
 
 def compute_history(
@@ -138,13 +154,15 @@ def compute_history(
     same month last year is always there). month_cache, when given, holds months already
     computed from the same data and definitions; it is filled as months are computed."""
     month_cache = {} if month_cache is None else month_cache
-    history = []
-    for back in range(months, -1, -1):
-        point = shift_month(month, -back)
-        if point not in month_cache:
-            month_cache[point] = compute_month(con, metrics, point, latest_month)
-        history += month_cache[point]
-    return history
+    points = [shift_month(month, -back) for back in range(months, -1, -1)]
+    missing = [point for point in points if point not in month_cache]
+    # Passes counted back from the newest month and run oldest first: the newest months stay
+    # built, so breakdowns and lists of the reporting month (and of a backfill's months, when
+    # they are all asked for at once) find their dates ready.
+    ends = range(len(missing), 0, -DATES_PER_BUILD)
+    for end in reversed(ends):
+        month_cache.update(compute_months(con, metrics, missing[max(0, end - DATES_PER_BUILD) : end], latest_month))
+    return [value for point in points for value in month_cache[point]]
 
 
 def compute_breakdowns(con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str) -> list[dict]:
@@ -186,5 +204,9 @@ def operational_lists(con: duckdb.DuckDBPyConnection, month: str) -> dict:
     return {name.removesuffix(".sql"): models.run_list_sql(con, name) for name in models.list_files()}
 
 
+RECORD_FIELDS = tuple(f.name for f in fields(MetricValue))
+
+
 def as_record(value: MetricValue) -> dict:
-    return asdict(value)
+    # Every field is a plain value: no deep copy (dataclasses.asdict) needed.
+    return {name: getattr(value, name) for name in RECORD_FIELDS}

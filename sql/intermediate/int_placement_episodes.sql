@@ -1,4 +1,6 @@
--- int_placements: one row per placement (a stay with one carer) as at the date.
+-- int_placement_episodes: every episode that counts towards placements, numbered by the
+-- placement (a stay with one carer) it belongs to within its child, with the placement's start
+-- (placements are numbered in the order they start).
 -- DfE reading documented in docs/metrics.md:
 -- - a placement starts with the first counted episode of a period of care and with every
 --   later episode whose RNE is P (new placement and carer) or B (legal change + new carer);
@@ -8,8 +10,10 @@
 --   to the same carer after one is not a new placement;
 -- - placement for adoption with the current foster carer (A3/A5) is not a new placement
 --   unless the setting says so.
+-- Built once for all dates: an episode's placement depends only on the episodes before it,
+-- and the episodes on record at any date are the first ones of each child.
 with episodes as (
-    select * from int_episodes_as_at
+    select * from int_episodes
     where not is_short_break
       and (getvariable('count_temporary_placements') or not is_temporary_placement)
 ),
@@ -39,24 +43,26 @@ flagged as (
 
 numbered as (
     select
-        *,
+        child_id,
+        episode_number,
+        episode_start,
+        episode_end,
+        period_of_care_number,
         sum(starts_placement::integer) over (
             partition by child_id order by episode_number rows unbounded preceding
         ) as placement_number
     from flagged
 ),
 
-placements as (
+final as (
     select
-        child_id,
-        placement_number,
-        any_value(period_of_care_number) as period_of_care_number,
-        min(episode_start) as placement_start,
-        -- open while its latest episode is open
-        max_by(episode_end, episode_number) as placement_end,
-        count(*) as episodes
+        *,
+        min(episode_start) over placement as placement_start,
+        -- the day the placement's last episode ended; null while any of its episodes is open
+        case when count(episode_end) over placement = count(*) over placement
+             then max(episode_end) over placement end as placement_last_end
     from numbered
-    group by child_id, placement_number
+    window placement as (partition by child_id, placement_number)
 )
 
-select * from placements
+select * from final
