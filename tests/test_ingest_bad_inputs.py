@@ -265,3 +265,12 @@ def test_a_very_long_field_is_read_and_shortened_in_reports(tmp_path, suite_runn
     assert findings(validated) == [(3, "carers.status.bad_code")]
     assert len(validated.quarantine.loc[0, "value"]) == 80 and validated.quarantine.loc[0, "value"].endswith("…")
     assert len(validated.quarantine.loc[0, "reason"]) < 200
+
+
+def test_a_blank_required_value_is_reported_as_blank_not_nan(tmp_path, suite_runner):
+    # household_type and support_team are required text: left empty, the row is set aside and
+    # the quarantine shows the value the analyst will find in the file: nothing.
+    data = text(HEADER, carer("H1", household_type=""), carer("H2", support_team=""))
+    validated = validate_carers_file(tmp_path, suite_runner, data)
+    assert findings(validated) == [(2, "carers.household_type.missing_required"), (3, "carers.support_team.missing_required")]
+    assert list(validated.quarantine["value"]) == ["", ""]

@@ -359,7 +359,9 @@ def _repeated_keys(rows: pd.DataFrame, key: tuple[str, ...]) -> list[tuple[int, 
 
 
 def _shorten(value) -> str:
-    text = "" if value is None else str(value)
+    # A blank cell reaches here as None, NaN or NA, depending on the path: show it blank.
+    blank = value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+    text = "" if blank else str(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
