@@ -255,6 +255,30 @@ def test_the_pdf_has_a_summary_page_and_area_pages(written):
     assert len(re.findall(rb"/Type /Page\b", (written / "public" / "scorecard_pack.pdf").read_bytes())) == 6
 
 
+def test_the_pdf_holds_each_chart_png_as_it_is(written, march):
+    """The area pages embed the charts/ PNGs' compressed rows unchanged (no second rasterising)."""
+    from fostering_scorecard import render
+
+    *_, internal, _public = march
+    pdf = (written / "scorecard_pack.pdf").read_bytes()
+    assert len(re.findall(rb"/Subtype /Image\b", pdf)) == len(internal.charts)
+    for name in ("charts/core_training_12m.png", "charts/area/funnel.png"):
+        width, height, rows = render._png_rgb_rows((written / name).read_bytes())
+        assert (width, height) == (840, 456) and rows in pdf
+
+
+def test_a_chart_drawn_by_a_worker_process_is_the_same_as_one_drawn_here(march):
+    from fostering_scorecard import render
+
+    *_, internal, public = march
+    specs = [chart(internal, "funnel"), chart(internal, "core_training_12m")]
+    with pack.PackWorkers(specs, [public]) as workers:
+        workers._starting.join()  # the worker futures themselves: png() may draw here instead
+        from_workers = [workers._futures[pack.chart_key(spec)].result() for spec in specs]
+        assert [workers.png(spec) for spec in specs] == from_workers
+    assert from_workers == [render.chart_png(spec) for spec in specs]
+
+
 def _need(tool: str) -> str:
     path = shutil.which(tool)
     if path is None:

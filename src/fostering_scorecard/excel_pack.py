@@ -11,7 +11,6 @@ import datetime as dt
 import io
 import re
 import zipfile
-from pathlib import Path
 
 from .pack import (
     BENCHMARK_COLUMNS,
@@ -170,7 +169,3 @@ def workbook_bytes(view: PackView) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return _fixed_zip(buffer.getvalue(), stamp)
-
-
-def write_workbook(path: Path, view: PackView) -> None:
-    path.write_bytes(workbook_bytes(view))

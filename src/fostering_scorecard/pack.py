@@ -17,8 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import multiprocessing
+import multiprocessing.forkserver
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from . import disclosure
 from .periods import financial_year, financial_year_start, shift_month
@@ -37,6 +42,9 @@ BENCHMARK_COLUMNS = [
 BREAKDOWN_COLUMNS = ["metric_id", "category", "count"]
 INTERNAL, PUBLIC = "internal", "public"
 DATA_QUALITY_AREA = "Data quality"
+# Charts and workbooks are made in this many worker processes while this one writes the PDF text
+# pages; this process also takes queued jobs rather than wait, so two suit a 2-core machine.
+WORKER_PROCESSES = 2
 
 RAG_LABELS = {
     "Green": ("\u25cf", "Green: target met"),
@@ -519,24 +527,112 @@ def make_views(ctx, rows, history, quality_rows, breakdowns=None) -> tuple[PackV
     return internal, public
 
 
-def write_audience(folder: Path, view: PackView, chart_cache: dict | None = None) -> None:
-    from . import excel_pack, html_pack, render  # heavy imports only when writing
+class PackWorkers:
+    """Makes the workbooks and each distinct chart once, in WORKER_PROCESSES worker processes,
+    from the moment it is created; png() and workbook() return the one asked for. A caller that
+    would wait makes a job no worker has started instead (the one it wants, else the last queued).
 
+    'forkserver' start (never fork: Prefect runs threads), with the drawing modules preloaded:
+    the server starts once per process (about a second, in a background thread so this process
+    carries on meanwhile) and forks each worker ready to draw. Only aggregate figures (the specs
+    and views) and the files' bytes cross the in-memory pipes; nothing is written to disk.
+    Every file is the same whichever process made it, and the caller assembles them in a fixed
+    order."""
+
+    def __init__(self, charts: list[ChartSpec], views: list[PackView]) -> None:
+        self._jobs: dict[str, tuple] = {}  # key: (function, argument), in submission order
+        self._futures: dict[str, Future] = {}
+        self._pool: ProcessPoolExecutor | None = None
+        self._start_error: Exception | None = None
+        self._starting = threading.Thread(target=self._start, args=(charts, views), name="pack-workers", daemon=True)
+        self._starting.start()
+
+    def _start(self, charts: list[ChartSpec], views: list[PackView]) -> None:
+        try:
+            from . import excel_pack, render
+
+            self._pool = ProcessPoolExecutor(max_workers=WORKER_PROCESSES, mp_context=start_worker_server())
+            for view in views:  # first: a workbook takes as long as several charts
+                self._submit(f"workbook {view.audience}", excel_pack.workbook_bytes, view)
+            for spec in charts:  # in page order, so the first pages' charts are ready first
+                self._submit(chart_key(spec), render.chart_png, spec)
+        except Exception as error:  # noqa: BLE001 (any: raised again in the caller's thread by _result)
+            self._start_error = error
+
+    def _submit(self, key: str, function, argument) -> None:
+        if key not in self._jobs:
+            self._jobs[key] = (function, argument)
+            self._futures[key] = self._pool.submit(function, argument)
+
+    def _result(self, key: str) -> bytes:
+        self._starting.join()
+        if self._start_error is not None:
+            raise RuntimeError("the pack's worker processes did not start") from self._start_error
+        while not self._futures[key].done():
+            for candidate in (key, *reversed(self._jobs)):
+                if self._futures[candidate].cancel():  # no worker has started it
+                    function, argument = self._jobs[candidate]
+                    self._futures[candidate] = Future()
+                    self._futures[candidate].set_result(function(argument))
+                    break
+            else:
+                break  # every job left is running: wait for the one wanted
+        return self._futures[key].result()
+
+    def png(self, spec: ChartSpec) -> bytes:
+        return self._result(chart_key(spec))
+
+    def workbook(self, view: PackView) -> bytes:
+        return self._result(f"workbook {view.audience}")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._starting.join()
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+def start_worker_server() -> multiprocessing.context.ForkServerContext:
+    """The context PackWorkers fork their workers from, its server started: the server imports
+    the drawing modules once (about a second) and this returns without waiting for it, so a
+    run can call this early (e.g. while it ingests) and the pack's workers start at once."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "fostering_scorecard.render", "fostering_scorecard.excel_pack", "openpyxl"])
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
+def chart_key(spec: ChartSpec) -> str:
+    """Everything drawn: charts with the same key have the same PNG (the public pack shares the
+    internal pack's drawing when suppression changed nothing in a chart)."""
+    return repr((spec.kind, spec.title, sorted(spec.data.items())))
+
+
+def _write_csvs(folder: Path, view: PackView) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     write_csv(folder / "scorecard.csv", SCORECARD_COLUMNS, view.rows)
     write_csv(folder / "scorecard_history.csv", HISTORY_COLUMNS, view.history)
     write_csv(folder / "benchmarks.csv", BENCHMARK_COLUMNS, view.benchmark_rows)
     if view.breakdowns:
         write_csv(folder / "breakdowns.csv", BREAKDOWN_COLUMNS, view.breakdowns)
-    pngs = render.write_chart_pngs(folder / "charts", view.charts, chart_cache)
-    render.write_pack_pdf(folder / "scorecard_pack.pdf", view, pngs)
-    html_pack.write_html(folder / "scorecard_pack.html", view, pngs)
-    excel_pack.write_workbook(folder / "scorecard_pack.xlsx", view)
 
 
 def write_pack(folder: Path, ctx, rows: list[dict], history: list[dict], quality_rows: list[dict], breakdowns: list[dict] | None = None) -> None:
-    """The internal pack at the top of folder and the public pack in folder/public."""
+    """The internal pack at the top of folder and the public pack in folder/public.
+
+    Worker processes make the workbooks and the charts; meanwhile this process writes the CSVs
+    and the PDFs' summary pages, then the chart pages, the PNGs and the HTML."""
+    from . import html_pack, render  # heavy imports only when writing
+
     internal, public = make_views(ctx, rows, history, quality_rows, breakdowns)
-    chart_cache: dict = {}
-    write_audience(Path(folder), internal, chart_cache)
-    write_audience(Path(folder) / "public", public, chart_cache)
+    packs = [(Path(folder), internal), (Path(folder) / "public", public)]
+    with PackWorkers(internal.charts + public.charts, [internal, public]) as workers:
+        for audience_folder, view in packs:
+            _write_csvs(audience_folder, view)
+        render.write_pack_pdfs([(audience_folder / "scorecard_pack.pdf", view) for audience_folder, view in packs], workers)
+        for audience_folder, view in packs:
+            (audience_folder / "scorecard_pack.xlsx").write_bytes(workers.workbook(view))
+            pngs = render.write_chart_pngs(audience_folder / "charts", view.charts, workers)
+            html_pack.write_html(audience_folder / "scorecard_pack.html", view, pngs)

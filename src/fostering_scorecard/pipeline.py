@@ -63,7 +63,8 @@ HEAVY_MODULES = ("great_expectations", "fostering_scorecard.render", "openpyxl")
 
 
 def warm_up() -> threading.Thread:
-    """Import the heavy libraries of the later steps in a background thread.
+    """Import the heavy libraries of the later steps in a background thread, then start the
+    pack's worker server.
 
     Started once Prefect is imported, it overlaps those imports with the flow run's start (an
     ephemeral Prefect server starts in another process while this one waits) and with the
@@ -80,6 +81,9 @@ def warm_up() -> threading.Thread:
                 importlib.import_module(module)
             except Exception:  # noqa: BLE001 - the step that needs it imports it again and reports
                 return
+        # The pack's worker processes fork from a server that imports the drawing modules once;
+        # started now, it is ready when the pack is written.
+        pack.start_worker_server()
 
     thread = threading.Thread(target=import_all, name="scorecard-warm-up", daemon=True)
     thread.start()

@@ -9,18 +9,33 @@ contrast with white (WCAG 2.2 non-text contrast); text is near-black or dark blu
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import struct
 import textwrap
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-from matplotlib.backends.backend_pdf import PdfPages
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import Name, Op, PdfFile, PdfPages
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from PIL import Image
 
-from .pack import DATA_QUALITY_AREA, ChartSpec, PackView, format_value, month_label
+from .pack import (
+    DATA_QUALITY_AREA,
+    ChartSpec,
+    PackView,
+    PackWorkers,
+    format_value,
+    month_label,
+)
 
 PALETTE = {"dark_blue": "#12436D", "turquoise": "#28A197", "dark_pink": "#801650", "orange": "#F46A25"}
 TEXT = "#0B0C0C"
@@ -31,8 +46,7 @@ CHART_SIZE = (7, 3.8)
 CHART_DPI = 120  # sharp enough in the PDF and on screen (the HTML shows them 700 px wide)
 SUMMARY_ROWS_PER_PAGE = 10
 CHARTS_PER_PAGE = 4
-
-plt.rcParams.update(
+matplotlib.rcParams.update(
     {
         "font.family": "DejaVu Sans",
         "font.size": 9,
@@ -169,35 +183,31 @@ def draw_chart(ax, spec: ChartSpec) -> None:
 
 
 def chart_png(spec: ChartSpec) -> bytes:
-    fig, ax = plt.subplots(figsize=CHART_SIZE, dpi=CHART_DPI)
+    """The chart as an RGB PNG (the page is opaque white: no alpha channel, so the PDF can
+    embed the PNG's compressed rows as they are, see PngImage)."""
+    fig = Figure(figsize=CHART_SIZE, dpi=CHART_DPI)  # no pyplot: nothing to close, no global state
+    canvas = FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     draw_chart(ax, spec)
     # Fixed margins (tight_layout would draw the figure twice): room for a 3-line title,
     # rotated month labels and long category names.
     left = 0.3 if spec.kind in ("funnel", "breakdown", "quality") else 0.09
     fig.subplots_adjust(left=left, right=0.97, top=0.80, bottom=0.3)
+    canvas.draw()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
+    Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="png", dpi=(CHART_DPI, CHART_DPI))
     return buffer.getvalue()
 
 
-def write_chart_pngs(folder: Path, charts: list[ChartSpec], cache: dict | None = None) -> dict[str, bytes]:
+def write_chart_pngs(folder: Path, charts: list[ChartSpec], workers: PackWorkers) -> dict[str, bytes]:
     """charts/<metric_id>.png for each indicator's trend; charts/area/<chart_id>.png for the
-    area charts (funnel, cumulative, benchmark, breakdown, data quality). Returns the bytes.
-    cache: PNGs already drawn, keyed on everything drawn (the public pack reuses the internal
-    pack's drawing when suppression changed nothing in a chart)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    cache = {} if cache is None else cache
+    area charts (funnel, cumulative, benchmark, breakdown, data quality). Returns the bytes."""
+    (folder / "area").mkdir(parents=True, exist_ok=True)
     out = {}
     for spec in charts:
         target = folder / f"{spec.chart_id}.png" if spec.kind == "trend" else folder / "area" / f"{spec.chart_id}.png"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        key = repr((spec.kind, spec.title, sorted(spec.data.items())))
-        if key not in cache:
-            cache[key] = chart_png(spec)
-        png = cache[key]
-        target.write_bytes(png)
-        out[spec.chart_id] = png
+        out[spec.chart_id] = workers.png(spec)
+        target.write_bytes(out[spec.chart_id])
     return out
 
 
@@ -245,12 +255,12 @@ def _summary_pages(pdf: PdfPages, view: PackView) -> None:
     lines = view.summary
     pages = max(1, math.ceil(len(lines) / SUMMARY_ROWS_PER_PAGE))
     for page in range(pages):
-        fig = plt.figure(figsize=PAGE_SIZE)
+        fig = Figure(figsize=PAGE_SIZE)
         heading = view.heading + (f" (summary {page + 1} of {pages})" if pages > 1 else "")
         fig.text(0.02, 0.955, heading, fontsize=16, weight="bold", color=PALETTE["dark_blue"])
         fig.text(0.02, 0.925, _wrap(view.subheading, 190), fontsize=8.5, va="top")
         top, row_height = 0.865, 0.075
-        fig.patches.append(plt.Rectangle((0.015, top - 0.005), 0.97, 0.04, transform=fig.transFigure, color=PALETTE["dark_blue"], zorder=0))
+        fig.patches.append(Rectangle((0.015, top - 0.005), 0.97, 0.04, transform=fig.transFigure, color=PALETTE["dark_blue"], zorder=0))
         for heading_text, x, _ in SUMMARY_COLUMNS:
             fig.text(x, top + 0.015, heading_text, fontsize=8.5, weight="bold", color="white", va="center")
         spark_ax = fig.add_axes([0, 0, 1, 1])  # figure coordinates, for every sparkline on the page
@@ -261,9 +271,9 @@ def _summary_pages(pdf: PdfPages, view: PackView) -> None:
         for i, line in enumerate(lines[page * SUMMARY_ROWS_PER_PAGE:(page + 1) * SUMMARY_ROWS_PER_PAGE]):
             y = top - 0.01 - (i + 0.5) * row_height
             status_x = SUMMARY_COLUMNS[3][1]
-            fig.patches.append(plt.Rectangle((status_x - 0.004, y - row_height / 2 + 0.004), 0.083, row_height - 0.008,
-                                             transform=fig.transFigure, color=RAG_FILL.get(line.rag, RAG_FILL["Not rated"]), zorder=0))
-            fig.add_artist(plt.Line2D([0.015, 0.985], [y - row_height / 2, y - row_height / 2], transform=fig.transFigure, color="#BBBBBB", linewidth=0.5))
+            fig.patches.append(Rectangle((status_x - 0.004, y - row_height / 2 + 0.004), 0.083, row_height - 0.008,
+                                         transform=fig.transFigure, color=RAG_FILL.get(line.rag, RAG_FILL["Not rated"]), zorder=0))
+            fig.add_artist(Line2D([0.015, 0.985], [y - row_height / 2, y - row_height / 2], transform=fig.transFigure, color="#BBBBBB", linewidth=0.5))
             value = line.value + (f"\n({line.counts})" if line.counts else "")
             cells = [
                 line.title, value, line.target, f"{line.rag_shape} {line.rag_word}", line.direction.replace(" is better", ""),
@@ -280,52 +290,119 @@ def _summary_pages(pdf: PdfPages, view: PackView) -> None:
                 foot += f"\nTrend: {month_label(first[0])} to {month_label(last[0])}; solid line = value, dashed = target."
         fig.text(0.02, 0.015, foot, fontsize=6.8, va="bottom")
         pdf.savefig(fig)
-        plt.close(fig)
 
 
-def _area_pages(pdf: PdfPages, view: PackView, area: str, charts: list[ChartSpec], pngs: dict[str, bytes]) -> None:
+class PngImage(Artist):
+    """An RGB PNG placed in a PDF page as it is: the PNG's compressed rows become the image
+    stream (PDF decodes PNG row filters itself), so nothing is decoded, resampled or compressed
+    again, and the page shows exactly the pixels of charts/. Only for _PackPdf pages."""
+
+    def __init__(self, png: bytes, rect: tuple[float, float, float, float]) -> None:
+        super().__init__()
+        self.rect = rect  # x, y, width, height in figure fractions
+        self.width, self.height, self.rows = _png_rgb_rows(png)
+
+    def draw(self, renderer) -> None:
+        pdf_file = getattr(renderer, "file", None)
+        if not isinstance(pdf_file, _PackPdfFile):
+            raise TypeError("PngImage is drawn only into a _PackPdf page")
+        x0, y0, width, height = self.rect
+        (left, bottom), (right, top) = self.figure.transFigure.transform([(x0, y0), (x0 + width, y0 + height)])
+        name = pdf_file.imageObject(self)
+        pdf_file.output(Op.gsave, right - left, 0, 0, top - bottom, left, bottom, Op.concat_matrix, name, Op.use_xobject, Op.grestore)
+
+    def write_xobject(self, pdf_file: PdfFile, object_id: int) -> None:
+        header = {"Type": Name("XObject"), "Subtype": Name("Image"), "Width": self.width, "Height": self.height,
+                  "ColorSpace": Name("DeviceRGB"), "BitsPerComponent": 8}
+        predictor = {"Predictor": 15, "Colors": 3, "Columns": self.width}  # PNG row filters
+        pdf_file.beginStream(object_id, pdf_file.reserveObject("length of image stream"), header, png=predictor)
+        pdf_file.currentstream.write(self.rows)
+        pdf_file.endStream()
+
+
+def _png_rgb_rows(png: bytes) -> tuple[int, int, bytes]:
+    """(width, height, the zlib stream of filtered rows) of an 8-bit RGB non-interlaced PNG."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    position, rows, header = 8, [], None
+    while position < len(png):
+        length, kind = struct.unpack(">I4s", png[position:position + 8])
+        body = png[position + 8:position + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            rows.append(body)
+        position += 12 + length  # length, type, body, CRC
+    if header is None or header[2:] != (8, 2, 0, 0, 0):
+        raise ValueError(f"expected an 8-bit RGB non-interlaced PNG, got IHDR {header}")
+    return header[0], header[1], b"".join(rows)
+
+
+class _PackPdfFile(PdfFile):
+    """matplotlib's PDF writer, also writing the image XObjects of PngImage artists."""
+
+    def writeImages(self):
+        embedded = [entry for entry in self._images.values() if isinstance(entry[0], PngImage)]
+        self._images = {key: entry for key, entry in self._images.items() if not isinstance(entry[0], PngImage)}
+        super().writeImages()
+        for image, _name, reference in embedded:
+            image.write_xobject(self, reference.id)
+
+
+class _PackPdf(PdfPages):
+    """PdfPages writing through _PackPdfFile (matplotlib 3.11 opens its file in _ensure_file)."""
+
+    def _ensure_file(self):
+        if self._file is None:
+            self._file = _PackPdfFile(self._filename, metadata=self._metadata)
+        return self._file
+
+
+def _area_pages(pdf: PdfPages, view: PackView, area: str, charts: list[ChartSpec], workers: PackWorkers) -> None:
     """Four charts a page, placed as the same PNGs as charts/ and the HTML (drawing them again
     as vectors would cost seconds a page), each with its definition or source underneath."""
-    from PIL import Image
-
     pages = max(1, math.ceil(len(charts) / CHARTS_PER_PAGE))
     positions = [(0.03, 0.53), (0.52, 0.53), (0.03, 0.07), (0.52, 0.07)]
     width = 0.45
     height = width * PAGE_SIZE[0] / PAGE_SIZE[1] * CHART_SIZE[1] / CHART_SIZE[0]
     for page in range(pages):
-        fig = plt.figure(figsize=PAGE_SIZE)
+        fig = Figure(figsize=PAGE_SIZE)
         suffix = f" ({page + 1} of {pages})" if pages > 1 else ""
         fig.text(0.02, 0.96, f"{area}{suffix}", fontsize=14, weight="bold", color=PALETTE["dark_blue"])
         fig.text(0.98, 0.96, f"{view.council_name}, {month_label(view.month)}, {view.audience} pack", fontsize=8, ha="right")
         for (x, y), spec in zip(positions, charts[page * CHARTS_PER_PAGE:(page + 1) * CHARTS_PER_PAGE]):
-            ax = fig.add_axes([x, y + 0.025, width, height])
-            ax.imshow(Image.open(io.BytesIO(pngs[spec.chart_id])).convert("RGB"), interpolation="none")
-            ax.axis("off")
+            fig.add_artist(PngImage(workers.png(spec), (x, y + 0.025, width, height)))
             if spec.note:
                 fig.text(x + 0.01, y + 0.02, _wrap(spec.note, 120), fontsize=6.3, va="top", color="#333333")
         pdf.savefig(fig)
-        plt.close(fig)
 
 
 def _table_page(pdf: PdfPages, heading: str, columns: list[str], rows: list[list[str]], widths: list[int]) -> None:
     per_page = 38
     pages = max(1, math.ceil(len(rows) / per_page))
     for page in range(pages):
-        fig = plt.figure(figsize=PAGE_SIZE)
+        fig = Figure(figsize=PAGE_SIZE)
         fig.text(0.02, 0.96, heading + (f" ({page + 1} of {pages})" if pages > 1 else ""), fontsize=14, weight="bold", color=PALETTE["dark_blue"])
         lines = ["  ".join(c[:w].ljust(w) for c, w in zip(columns, widths))]
         lines += ["  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)) for row in rows[page * per_page:(page + 1) * per_page]]
         fig.text(0.02, 0.92, "\n".join(lines), fontsize=7.5, va="top", family="DejaVu Sans Mono")
         pdf.savefig(fig)
-        plt.close(fig)
 
 
-def write_pack_pdf(path: Path, view: PackView, pngs: dict[str, bytes]) -> None:
-    metadata = {"CreationDate": None, "ModDate": None, "Title": f"{view.heading} ({view.audience})", "Creator": "fostering_scorecard", "Producer": "fostering_scorecard"}
-    with PdfPages(path, metadata=metadata) as pdf:
-        _summary_pages(pdf, view)
-        for area, charts in view.areas:
-            _area_pages(pdf, view, area, charts, pngs)
-            if area == DATA_QUALITY_AREA:
-                quality = next(c for c in charts if c.kind == "quality")
-                _table_page(pdf, "Data quality: rows set aside per rule (counts only)", quality.table_columns, quality.table_rows, [16, 42, 8, 60])
+def write_pack_pdfs(packs: list[tuple[Path, PackView]], workers: PackWorkers) -> None:
+    """One PDF per (path, view). The summary pages of every PDF come first: they need no chart,
+    so they are written while the worker processes draw the charts."""
+    with contextlib.ExitStack() as stack:
+        pdfs = []
+        for path, view in packs:
+            metadata = {"CreationDate": None, "ModDate": None, "Title": f"{view.heading} ({view.audience})",
+                        "Creator": "fostering_scorecard", "Producer": "fostering_scorecard"}
+            pdfs.append(stack.enter_context(_PackPdf(path, metadata=metadata)))
+        for pdf, (_path, view) in zip(pdfs, packs):
+            _summary_pages(pdf, view)
+        for pdf, (_path, view) in zip(pdfs, packs):
+            for area, charts in view.areas:
+                _area_pages(pdf, view, area, charts, workers)
+                if area == DATA_QUALITY_AREA:
+                    quality = next(c for c in charts if c.kind == "quality")
+                    _table_page(pdf, "Data quality: rows set aside per rule (counts only)", quality.table_columns, quality.table_rows, [16, 42, 8, 60])
