@@ -4,8 +4,8 @@ Run by benchmarks/run_benchmarks.py (never imported by the pipeline). Kinds:
 
   stages    imports, then pipeline.prepare / ingest / validate / compute / publish for one month,
             each timed, without Prefect (the steps the flow runs as tasks)
-  backfill  imports, then N months from one ingest and validation: compute() per month
-            (with --publish, pipeline.backfill() itself: compute + publish per month)
+  backfill  imports, then N months from one ingest and validation: compute() per month with
+            pipeline.backfill's shared month cache and models connection (with --publish, pipeline.backfill() itself: compute + publish per month)
   rules     imports, prepare, ingest, then pipeline.validate() against the same single-row
             rules (not-null, in-set, ranges, date order, key uniqueness) written as one
             DuckDB query per extract straight over the CSV files
@@ -158,11 +158,17 @@ def backfill(args, clock: Clock) -> dict:
         if month == args.month:
             break
         month = periods.shift_month(month, 1)
-    for month in months:
-        ctx = pipeline.for_month(base, month) if hasattr(pipeline, "for_month") else pipeline.prepare(month, Path(args.extracts), Path(args.output))
-        one = time.perf_counter()
-        clock.run("compute", pipeline.compute, ctx, validated)
-        per_month.append(round(time.perf_counter() - one, 4))
+    # As pipeline.backfill: one models connection and one month cache for all the months.
+    month_cache: dict = {}
+    con = pipeline.open_models(base, validated)
+    try:
+        for month in months:
+            ctx = pipeline.for_month(base, month)
+            one = time.perf_counter()
+            clock.run("compute", pipeline.compute, ctx, validated, month_cache, con)
+            per_month.append(round(time.perf_counter() - one, 4))
+    finally:
+        con.close()
     clock.add("backfill", time.perf_counter() - start)
     return {"months": len(months), "first_month": first, "last_month": args.month, "published": False, "compute_by_month": per_month}
 
