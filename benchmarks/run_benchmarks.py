@@ -456,7 +456,7 @@ def render(results: dict, notes: str = "") -> str:
     if rules:
         s = rules["seconds"]
         ratio = s["validate"] / s["duckdb_rules"]
-        lines.append(f"| validation at {measured['rules']['scale']} scale vs the same rules in DuckDB | <= {BUDGETS['rules_ratio']:.0f}x | {ratio:.0f}x ({fmt(s['validate'])} s vs {fmt(s['duckdb_rules'], 2)} s) | {verdict(ratio <= BUDGETS['rules_ratio'])} |")
+        lines.append(f"| validation at {measured['rules']['scale']} scale vs the same rules in DuckDB | <= {BUDGETS['rules_ratio']:.0f}x | {ratio:.1f}x ({fmt(s['validate'])} s vs {fmt(s['duckdb_rules'], 2)} s) | {verdict(ratio <= BUDGETS['rules_ratio'])} |")
     backfill = measured.get("backfill", {})
     if backfill.get("median") and (backfill.get("one_month") or {}).get("median"):
         many, one = backfill["median"]["wall_s"], backfill["one_month"]["median"]["wall_s"]
@@ -566,7 +566,7 @@ def render(results: dict, notes: str = "") -> str:
         lines += [
             "",
             (f"pipeline.validate {s['validate']:.1f} s (of which Great Expectations {gx:.1f} s) vs DuckDB {s['duckdb_rules']:.2f} s: "
-             f"{s['validate'] / s['duckdb_rules']:.0f}x (GX alone {gx / s['duckdb_rules']:.0f}x). Runs: {rules['repetitions']}; load {rules['load_before']}."),
+             f"{s['validate'] / s['duckdb_rules']:.1f}x (GX alone {gx / s['duckdb_rules']:.1f}x). Runs: {rules['repetitions']}; load {rules['load_before']}."),
             f"That process (imports, ingest {s.get('ingest', 0):.0f} s, validate, the DuckDB queries; no compute or publish) peaked at {rules['peak_rss_mib']:,.0f} MiB.",
             "",
         ]

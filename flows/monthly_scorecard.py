@@ -19,9 +19,13 @@ from zoneinfo import ZoneInfo
 from prefect import flow, task
 from pydantic import Field
 
-from fostering_scorecard import audit, pipeline
+from fostering_scorecard import audit, pack, pipeline
 from fostering_scorecard.config import DEFAULT_EXTRACTS_DIR, DEFAULT_OUTPUT_DIR
 from fostering_scorecard.periods import month_of
+
+# Flows start from entry points whose main module is guarded (the scorecard command, Prefect's
+# runner), so the pack may use its worker processes.
+pack.allow_worker_processes()
 
 TASK_OPTIONS = {"cache_policy": None, "persist_result": False, "retries": 0}
 

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -267,9 +268,10 @@ def test_the_pdf_holds_each_chart_png_as_it_is(written, march):
         assert (width, height) == (840, 456) and rows in pdf
 
 
-def test_a_chart_drawn_by_a_worker_process_is_the_same_as_one_drawn_here(march):
+def test_a_chart_drawn_by_a_worker_process_is_the_same_as_one_drawn_here(march, monkeypatch):
     from fostering_scorecard import render
 
+    monkeypatch.setattr(pack, "_allowed_worker_processes", pack.WORKER_PROCESSES)
     *_, internal, public = march
     specs = [chart(internal, "funnel"), chart(internal, "core_training_12m")]
     with pack.PackWorkers(specs, [public]) as workers:
@@ -354,3 +356,16 @@ def test_the_html_pack_renders_offline_in_chromium(written, march, audience):
     assert report["figures"] == report["tables"] == len(view.charts)
     assert report["height"] > 2000  # the whole pack laid out, not an error page
     assert screenshot.stat().st_size > 20_000
+
+
+def test_a_script_without_a_main_guard_draws_the_pack_in_its_own_process(tmp_path):
+    # multiprocessing would run such a script again in every worker: the pack library uses
+    # workers only when an entry point allows them, so a plain script just works (no hang).
+    script = tmp_path / "quick.py"
+    script.write_text(
+        "from fostering_scorecard import pack\n"
+        "with pack.PackWorkers([], []) as workers: pass\n"
+        "print('allowed' if pack.worker_processes_allowed() else 'in this process')\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "in this process", result.stderr

@@ -218,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     configure_environment()
+    from .pack import allow_worker_processes
+
+    allow_worker_processes()  # this command's main module is import-safe for worker processes
 
     import logging
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import math
 import multiprocessing
 import multiprocessing.forkserver
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
@@ -45,6 +47,20 @@ DATA_QUALITY_AREA = "Data quality"
 # Charts and workbooks are made in this many worker processes while this one writes the PDF text
 # pages; this process also takes queued jobs rather than wait, so two suit a 2-core machine.
 WORKER_PROCESSES = 2
+# Worker processes are used only where the entry point allows them (the scorecard command, the
+# flows, the benchmark): multiprocessing imports the main script again in every worker, which is
+# safe only for a script whose work sits under `if __name__ == "__main__"`. Elsewhere (a
+# notebook, a quick script) the pack is drawn in this process: slower, the same bytes.
+_allowed_worker_processes = 0
+
+
+def allow_worker_processes(count: int = WORKER_PROCESSES) -> None:
+    global _allowed_worker_processes
+    _allowed_worker_processes = count
+
+
+def worker_processes_allowed() -> bool:
+    return _allowed_worker_processes > 0
 
 RAG_LABELS = {
     "Green": ("\u25cf", "Green: target met"),
@@ -540,34 +556,39 @@ class PackWorkers:
     order."""
 
     def __init__(self, charts: list[ChartSpec], views: list[PackView]) -> None:
+        from . import excel_pack, render
+
         self._jobs: dict[str, tuple] = {}  # key: (function, argument), in submission order
+        for view in views:  # first: a workbook takes as long as several charts
+            self._jobs.setdefault(f"workbook {view.audience}", (excel_pack.workbook_bytes, view))
+        for spec in charts:  # in page order, so the first pages' charts are ready first
+            self._jobs.setdefault(chart_key(spec), (render.chart_png, spec))
         self._futures: dict[str, Future] = {}
         self._pool: ProcessPoolExecutor | None = None
-        self._start_error: Exception | None = None
-        self._starting = threading.Thread(target=self._start, args=(charts, views), name="pack-workers", daemon=True)
-        self._starting.start()
+        self._starting = threading.Thread(target=self._start, name="pack-workers", daemon=True)
+        if worker_processes_allowed():
+            self._starting.start()
 
-    def _start(self, charts: list[ChartSpec], views: list[PackView]) -> None:
+    def _start(self) -> None:
         try:
-            from . import excel_pack, render
+            self._pool = ProcessPoolExecutor(max_workers=_allowed_worker_processes, mp_context=start_worker_server())
+            for key, (function, argument) in self._jobs.items():
+                self._futures[key] = self._pool.submit(function, argument)
+        except Exception as error:  # noqa: BLE001 - any: the pack is then drawn in this process
+            logging.getLogger("fostering_scorecard").warning("the pack's worker processes did not start (%s): drawing in this process", error)
+            self._futures.clear()
 
-            self._pool = ProcessPoolExecutor(max_workers=WORKER_PROCESSES, mp_context=start_worker_server())
-            for view in views:  # first: a workbook takes as long as several charts
-                self._submit(f"workbook {view.audience}", excel_pack.workbook_bytes, view)
-            for spec in charts:  # in page order, so the first pages' charts are ready first
-                self._submit(chart_key(spec), render.chart_png, spec)
-        except Exception as error:  # noqa: BLE001 (any: raised again in the caller's thread by _result)
-            self._start_error = error
-
-    def _submit(self, key: str, function, argument) -> None:
-        if key not in self._jobs:
-            self._jobs[key] = (function, argument)
-            self._futures[key] = self._pool.submit(function, argument)
+    def _made_here(self, key: str) -> bytes:
+        function, argument = self._jobs[key]
+        future = self._futures[key] = Future()
+        future.set_result(function(argument))
+        return future.result()
 
     def _result(self, key: str) -> bytes:
-        self._starting.join()
-        if self._start_error is not None:
-            raise RuntimeError("the pack's worker processes did not start") from self._start_error
+        if self._starting.ident is not None:  # started: wait until the jobs are submitted
+            self._starting.join()
+        if key not in self._futures:  # no worker pool: everything is drawn in this process
+            return self._made_here(key)
         while not self._futures[key].done():
             for candidate in (key, *reversed(self._jobs)):
                 if self._futures[candidate].cancel():  # no worker has started it
@@ -577,7 +598,10 @@ class PackWorkers:
                     break
             else:
                 break  # every job left is running: wait for the one wanted
-        return self._futures[key].result()
+        try:
+            return self._futures[key].result()
+        except BrokenProcessPool:  # a worker died (e.g. killed, or an unguarded main script)
+            return self._made_here(key)
 
     def png(self, spec: ChartSpec) -> bytes:
         return self._result(chart_key(spec))
@@ -589,7 +613,8 @@ class PackWorkers:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._starting.join()
+        if self._starting.ident is not None:
+            self._starting.join()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
@@ -599,7 +624,7 @@ def start_worker_server() -> multiprocessing.context.ForkServerContext:
     the drawing modules once (about a second) and this returns without waiting for it, so a
     run can call this early (e.g. while it ingests) and the pack's workers start at once."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["__main__", "fostering_scorecard.render", "fostering_scorecard.excel_pack", "openpyxl"])
+    context.set_forkserver_preload(["fostering_scorecard.render", "fostering_scorecard.excel_pack", "openpyxl"])
     multiprocessing.forkserver.ensure_running()
     return context
 

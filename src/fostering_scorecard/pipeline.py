@@ -83,7 +83,8 @@ def warm_up() -> threading.Thread:
                 return
         # The pack's worker processes fork from a server that imports the drawing modules once;
         # started now, it is ready when the pack is written.
-        pack.start_worker_server()
+        if pack.worker_processes_allowed():
+            pack.start_worker_server()
 
     thread = threading.Thread(target=import_all, name="scorecard-warm-up", daemon=True)
     thread.start()
