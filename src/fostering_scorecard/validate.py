@@ -313,6 +313,7 @@ def _type_rows(con: duckdb.DuckDBPyConnection, raw: RawExtract) -> tuple[pd.Data
     try:
         # A projection keeps the frame's row order (DuckDB's preserve_insertion_order), checked below.
         converted = con.execute(f"SELECT {select} FROM raw_rows").df()
+        repeated_keys = _repeated_keys(con, "raw_rows", extract.key)
     finally:
         con.unregister("raw_rows")
     if not np.array_equal(converted[LINE].to_numpy(), rows[LINE].to_numpy()):
@@ -337,25 +338,26 @@ def _type_rows(con: duckdb.DuckDBPyConnection, raw: RawExtract) -> tuple[pd.Data
     key_name = "+".join(extract.key)
     failures += [
         _failure(extract, line, None, key_name, "duplicate_key", f"repeats the {key_name} of line {first}; the first copy is kept", "")
-        for line, first in _repeated_keys(rows, extract.key)
+        for line, first in repeated_keys
     ]
     return typed, failures
 
 
-def _repeated_keys(rows: pd.DataFrame, key: tuple[str, ...]) -> list[tuple[int, int]]:
+def _repeated_keys(con: duckdb.DuckDBPyConnection, table: str, key: tuple[str, ...]) -> list[tuple[int, int]]:
     """(line, line of the first copy) for every row whose key, as written, repeats an earlier
-    row's; a row with part of its key blank repeats nothing."""
-    group = np.zeros(len(rows), dtype=np.int64)
-    filled = np.ones(len(rows), dtype=bool)
-    for name in key:
-        codes, values = pd.factorize(rows[name])  # a blank is -1
-        filled &= codes >= 0
-        group = pd.factorize(group * (len(values) + 1) + codes + 1)[0]  # renumbered: never overflows
-    lines, group = rows[LINE].to_numpy()[filled], group[filled]
-    _groups, first, copy_of = np.unique(group, return_index=True, return_inverse=True)
-    first_line = lines[first[copy_of]]  # rows are in line order: the first copy has the lowest line
-    repeated = first_line != lines
-    return list(zip(lines[repeated].tolist(), first_line[repeated].tolist()))
+    row's, in line order; a row with part of its key blank repeats nothing. Only the keys seen
+    more than once are joined back (hashing every key once in DuckDB is the fast way)."""
+    columns = ", ".join(f'"{name}"' for name in key)
+    filled = " AND ".join(f'"{name}" IS NOT NULL' for name in key)
+    return con.execute(
+        f"""WITH repeated AS (
+                SELECT {columns}, min("{LINE}") AS first_line FROM {table} WHERE {filled}
+                GROUP BY {columns} HAVING count(*) > 1
+            )
+            SELECT r."{LINE}", repeated.first_line FROM {table} AS r JOIN repeated USING ({columns})
+            WHERE r."{LINE}" <> repeated.first_line ORDER BY r."{LINE}"
+            """
+    ).fetchall()
 
 
 def _shorten(value) -> str:
@@ -546,15 +548,20 @@ def validate_extract(
     return _split(raw, typed, failures)
 
 
-def _split(raw: RawExtract, typed: pd.DataFrame, failures: list[dict]) -> ValidatedExtract:
-    """Errors quarantine their rows; warnings are reported and the row is kept."""
+def _keyed_findings(raw: RawExtract, failures: list[dict]) -> pd.DataFrame:
+    """The failures as a findings frame, each with the file as saved and its record key."""
     findings = pd.DataFrame(failures, columns=QUARANTINE_COLUMNS)
     findings["file"] = raw.path.name  # the file as saved (a column mapping may rename it)
     unkeyed = findings["record_key"].isna()
     if unkeyed.any():
         keys = raw.record_keys(findings.loc[unkeyed, "line"])
         findings.loc[unkeyed, "record_key"] = [keys.get(line, "") for line in findings.loc[unkeyed, "line"]]
-    findings = findings.sort_values(["line", "rule_id", "column"], kind="stable").reset_index(drop=True)
+    return findings
+
+
+def _split(raw: RawExtract, typed: pd.DataFrame, failures: list[dict]) -> ValidatedExtract:
+    """Errors quarantine their rows; warnings are reported and the row is kept."""
+    findings = _keyed_findings(raw, failures).sort_values(["line", "rule_id", "column"], kind="stable").reset_index(drop=True)
     errors = findings[findings["severity"] == "error"].reset_index(drop=True)
     warnings = findings[findings["severity"] != "error"].reset_index(drop=True)
     accepted = typed[~typed[LINE].isin(errors["line"].unique())].reset_index(drop=True)
@@ -610,12 +617,25 @@ def run_checks(
     finally:
         for table in registered:
             con.execute(f"DROP TABLE IF EXISTS {table}")
-    result = {}
-    for name, v in validated.items():
-        if not new_findings[name]:
-            result[name] = v
-            continue
-        previous = [r for frame in (v.quarantine, v.warnings) for r in frame.to_dict("records")]
-        typed = v.typed if v.typed is not None else v.accepted
-        result[name] = _split(v.raw, typed, previous + new_findings[name])
-    return result
+    return {name: _add_findings(v, new_findings[name]) if new_findings[name] else v for name, v in validated.items()}
+
+
+def _add_findings(v: ValidatedExtract, failures: list[dict]) -> ValidatedExtract:
+    """The extract with more findings: the same result as splitting all of its findings again,
+    but only the new ones are keyed, and the accepted rows lose only the newly quarantined lines
+    (at national scale, rebuilding every finding and re-filtering every row read is the slow part)."""
+    new = _keyed_findings(v.raw, failures)
+    previous = [f for f in (v.quarantine, v.warnings) if not f.empty]
+    findings = pd.concat([*previous, new], ignore_index=True)
+    if previous:  # keys typed as one frame of all the findings types them: text
+        findings["record_key"] = findings["record_key"].astype("str")
+    findings = findings.sort_values(["line", "rule_id", "column"], kind="stable").reset_index(drop=True)
+    errors = findings[findings["severity"] == "error"].reset_index(drop=True)
+    warnings = findings[findings["severity"] != "error"].reset_index(drop=True)
+    new_error_lines = new.loc[new["severity"] == "error", "line"].unique()
+    accepted = v.accepted
+    if len(new_error_lines):
+        accepted = accepted[~accepted[LINE].isin(new_error_lines)].reset_index(drop=True)
+    validated = ValidatedExtract(v.raw, accepted, errors, warnings, v.typed)
+    validated.check_rows_balance()
+    return validated
