@@ -79,3 +79,22 @@ def test_optional_columns_may_be_left_out_and_a_bom_is_fine(tmp_path, suite_runn
     (folder / "header.csv").write_text("\ufeffCHILD,SEX,DOB,ETHNIC\nC1,1,01/01/2010,WBRI\n", encoding="utf-8")
     validated = run_validation(folder, suite_runner)["header"]
     assert validated.rows_accepted == 1 and validated.rows_quarantined == 0
+
+
+def test_an_expectation_great_expectations_cannot_run_stops_the_run(suite_runner):
+    # GX reports a rule it could not evaluate as "not met" with no failing rows; taken at face
+    # value every row would pass it. Here the bounds are the wrong way round (GX raises inside).
+    import datetime as dt
+
+    import pandas as pd
+
+    from fostering_scorecard.config import load_extracts
+
+    carers = load_extracts()["carers"]
+    typed = pd.DataFrame({"_line": [2, 3], "approved_places": pd.array([1, 9], dtype="Int64")})
+    meta = {"rule_id": "carers.approved_places.out_of_range", "kind": "out_of_range", "column": "approved_places", "severity": "error"}
+    suite = {"name": "wrong_bounds", "expectations": [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "approved_places", "min_value": 5, "max_value": 1}, "meta": meta}
+    ]}
+    with pytest.raises(RuntimeError, match="carers.approved_places.out_of_range could not run"):
+        suite_runner.failures(carers, typed, suite, dt.date(2020, 4, 5))
