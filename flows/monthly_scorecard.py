@@ -85,8 +85,8 @@ def publish(ctx, validated, figures):
 
 
 @task(name="month", task_run_name="month-{month}", **TASK_OPTIONS)
-def backfill_month(month: str, base, validated, month_cache: dict):
-    return pipeline.backfill_month(pipeline.for_month(base, month), validated, month_cache)
+def backfill_month(month: str, base, validated, month_cache: dict, con):
+    return pipeline.backfill_month(pipeline.for_month(base, month), validated, month_cache, con)
 
 
 @flow(
@@ -133,10 +133,13 @@ def backfill_scorecard(
     validated = validate(base, ingest(base))
     month_cache: dict = {}  # each month-end computed once across the whole backfill
     statuses = []
-    for number, month in enumerate(months, start=1):
-        pipeline.log.info("month %d of %d: %s", number, len(months), month)
-        result = backfill_month(month, base, validated, month_cache)
-        statuses.append(f"{month}: {result.status} v{result.version}")
+    # One models connection for every month (tasks run in this thread: DuckDB is not shared
+    # across threads).
+    with pipeline.open_models(base, validated) as con:
+        for number, month in enumerate(months, start=1):
+            pipeline.log.info("month %d of %d: %s", number, len(months), month)
+            result = backfill_month(month, base, validated, month_cache, con)
+            statuses.append(f"{month}: {result.status} v{result.version}")
     pipeline.build_series(Path(output_dir))
     return statuses
 

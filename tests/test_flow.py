@@ -143,3 +143,16 @@ def test_prefect_result_storage_is_a_private_temporary_folder_removed_after_the_
         assert folder.name.startswith("scorecard-prefect-")
     assert not folder.exists()
     assert get_current_settings().results.local_storage_path != folder
+
+
+def test_the_backfill_flow_publishes_each_month_and_the_series(flows, tmp_path):
+    episodes = [{"CHILD": "C000123", "DECOM": "01/01/2019", "RNE": "S", "HOUSEHOLD_ID": "H00045"}]
+    landing = write_extracts(
+        tmp_path / "landing", episodes=episodes, header=children_for(episodes),
+        carers=[{"household_id": "H00045", "approval_date": "01/05/2019"}],
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pack, "write_pack", light_pack)
+        statuses = flows.backfill_scorecard(first_month="2020-02", last_month="2020-03", extracts_dir=str(landing), output_dir=str(tmp_path / "out"))
+    assert statuses == ["2020-02: published v1", "2020-03: published v1"]
+    assert (tmp_path / "out" / "scorecard_series.csv").is_file()

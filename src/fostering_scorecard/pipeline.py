@@ -366,13 +366,10 @@ def backfill(first: str, last: str, extracts_dir: Path, output_dir: Path, runner
     validated = validate(base, ingest(base), runner)
     month_cache: dict = {}  # every month's figures from these extracts, computed once
     results = []
-    con = open_models(base, validated)
-    try:
+    with open_models(base, validated) as con:  # one models connection for every month
         for number, month in enumerate(months, start=1):
             log.info("month %d of %d: %s", number, len(months), month)
             results.append(backfill_month(for_month(base, month), validated, month_cache, con))
-    finally:
-        con.close()
     build_series(output_dir)
     return results
 
