@@ -43,7 +43,7 @@ import urllib.request
 from importlib import metadata
 from pathlib import Path
 
-from fostering_scorecard.cli import PRIVATE_ENVIRONMENT
+from fostering_scorecard.environment import PRIVATE_ENVIRONMENT
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent

@@ -20,8 +20,8 @@ from prefect import flow, task
 from pydantic import Field
 
 from fostering_scorecard import audit, pack, pipeline
-from fostering_scorecard.config import DEFAULT_EXTRACTS_DIR, DEFAULT_OUTPUT_DIR
 from fostering_scorecard.periods import month_of
+from fostering_scorecard.project import load as load_project
 
 # Flows start from entry points whose main module is guarded (the scorecard command, Prefect's
 # runner), so the pack may use its worker processes.
@@ -60,8 +60,9 @@ def _run_name() -> str:
 
 
 @task(name="prepare", **TASK_OPTIONS)
-def prepare(month: str, extracts_dir: str, output_dir: str) -> pipeline.RunContext:
-    return pipeline.prepare(month, Path(extracts_dir), Path(output_dir))
+def prepare(month: str, project_dir: str, extracts_dir: str | None, output_dir: str | None) -> pipeline.RunContext:
+    project = load_project(Path(project_dir))
+    return pipeline.prepare(project, month, extracts_dir and Path(extracts_dir), output_dir and Path(output_dir))
 
 
 @task(name="ingest", **TASK_OPTIONS)
@@ -98,14 +99,16 @@ def backfill_month(month: str, base, validated, month_cache: dict, con):
 )
 def monthly_scorecard(
     month: Month | None = None,
-    extracts_dir: str = str(DEFAULT_EXTRACTS_DIR),
-    output_dir: str = str(DEFAULT_OUTPUT_DIR),
+    project_dir: str = ".",
+    extracts_dir: str | None = None,
+    output_dir: str | None = None,
 ) -> str:
     """Ingest, validate, compute and publish the scorecard for `month` (YYYY-MM; default: the
     month before the scheduled time)."""
     month = month or scheduled_month()
+    output_dir = output_dir or str(load_project(Path(project_dir)).outputs_dir)
     with audit.month_lock(Path(output_dir), month):
-        ctx = prepare(month, extracts_dir, output_dir)
+        ctx = prepare(month, project_dir, extracts_dir, output_dir)
         raws = ingest(ctx)
         validated = validate(ctx, raws)
         figures = compute(ctx, validated)
@@ -123,13 +126,14 @@ def monthly_scorecard(
 def backfill_scorecard(
     first_month: Month,
     last_month: Month,
-    extracts_dir: str = str(DEFAULT_EXTRACTS_DIR),
-    output_dir: str = str(DEFAULT_OUTPUT_DIR),
+    project_dir: str = ".",
+    extracts_dir: str | None = None,
+    output_dir: str | None = None,
 ) -> list[str]:
     """Every month from first_month to last_month in one flow run: the extracts are read and
     validated once; months already produced from the same inputs and code are skipped."""
     months = pipeline.months_between(first_month, last_month)
-    base = prepare(last_month, extracts_dir, output_dir)
+    base = prepare(last_month, project_dir, extracts_dir, output_dir)
     validated = validate(base, ingest(base))
     month_cache: dict = {}  # each month-end computed once across the whole backfill
     statuses = []
@@ -140,37 +144,42 @@ def backfill_scorecard(
             pipeline.log.info("month %d of %d: %s", number, len(months), month)
             result = backfill_month(month, base, validated, month_cache, con)
             statuses.append(f"{month}: {result.status} v{result.version}")
-    pipeline.build_series(Path(output_dir))
+    pipeline.build_series(base.output_dir)
     return statuses
 
 
-def monthly_deployment(extracts_dir: str = str(DEFAULT_EXTRACTS_DIR), output_dir: str = str(DEFAULT_OUTPUT_DIR)):
+def monthly_deployment(project_dir: str, extracts_dir: str, output_dir: str):
     """The scheduled deployment: the previous month's scorecard at 07:00 on the 5th, UK time."""
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     return monthly_scorecard.to_deployment(
         name=DEPLOYMENT_NAME,
         schedules=[Cron(SCHEDULE_CRON, timezone=SCHEDULE_TIMEZONE)],
-        parameters={"extracts_dir": str(extracts_dir), "output_dir": str(output_dir)},
+        parameters={"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir},
+        entrypoint_type=EntrypointType.MODULE_PATH,
         concurrency_limit=1,
         description="Monthly fostering scorecard for the previous month (pass month=YYYY-MM to run another).",
         tags=["fostering-scorecard"],
     )
 
 
-def backfill_deployment(extracts_dir: str = str(DEFAULT_EXTRACTS_DIR), output_dir: str = str(DEFAULT_OUTPUT_DIR)):
+def backfill_deployment(project_dir: str, extracts_dir: str, output_dir: str):
     """Run by hand only (no schedule): a range of months."""
+    from prefect.deployments.runner import EntrypointType
+
     return backfill_scorecard.to_deployment(
         name=BACKFILL_DEPLOYMENT_NAME,
-        parameters={"extracts_dir": str(extracts_dir), "output_dir": str(output_dir)},
+        parameters={"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir},
+        entrypoint_type=EntrypointType.MODULE_PATH,
         concurrency_limit=1,
         description="Backfill a range of months (first_month, last_month as YYYY-MM).",
         tags=["fostering-scorecard"],
     )
 
 
-def serve(extracts_dir: str = str(DEFAULT_EXTRACTS_DIR), output_dir: str = str(DEFAULT_OUTPUT_DIR)) -> None:
+def serve(project_dir: str, extracts_dir: str, output_dir: str) -> None:
     """Serve both deployments to a running Prefect server until stopped (Ctrl+C)."""
     from prefect import serve as prefect_serve
 
-    prefect_serve(monthly_deployment(extracts_dir, output_dir), backfill_deployment(extracts_dir, output_dir))
+    prefect_serve(monthly_deployment(project_dir, extracts_dir, output_dir), backfill_deployment(project_dir, extracts_dir, output_dir))

@@ -3,7 +3,7 @@
 # that must fail the run, never pass silently.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false GX_ANALYTICS_ENABLED=false
+# The private environment (no telemetry) is applied by tests/conftest.py (fostering_scorecard.environment).
 .venv/bin/python -m pytest "$@"
 status=$?
 if [ "$status" -eq 5 ]; then

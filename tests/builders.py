@@ -9,9 +9,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from fostering_scorecard.config import load_extracts
+from fostering_scorecard import definitions
 
-EXTRACTS = load_extracts()
+REPOSITORY = Path(__file__).resolve().parents[1]
+SAMPLE_PROJECT = REPOSITORY / "data" / "sample"  # the bundled sample council's project
+SAMPLE_EXTRACTS = SAMPLE_PROJECT / "extracts"
+EXTRACTS = definitions.load().extracts
 
 DEFAULTS = {
     "header": {"SEX": "1", "DOB": "01/01/2010", "ETHNIC": "WBRI"},

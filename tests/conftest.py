@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-# Prefect's ephemeral server gets 20 s to start by default: too tight on a loaded 2-core CI box.
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+from fostering_scorecard import environment  # noqa: E402
+
+environment.apply(umask=False)
 # Each test session gets its own Prefect database, so concurrent sessions never share one.
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="prefect-home-"))
 sys.path.insert(0, str(Path(__file__).parent))
@@ -19,8 +17,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 # streams: without this, logging prints a harmless "I/O operation on closed file" traceback.
 logging.raiseExceptions = False
 
-from fostering_scorecard import periods, pipeline  # noqa: E402
+from fostering_scorecard import periods, pipeline, project  # noqa: E402
 from fostering_scorecard import scorecard as sc  # noqa: E402
+from builders import SAMPLE_PROJECT  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sample_project():
+    """The bundled sample council's project (data/sample): its settings and targets."""
+    return project.load(SAMPLE_PROJECT)
 
 
 @pytest.fixture(scope="session")
@@ -32,14 +37,14 @@ def suite_runner():
 
 
 @pytest.fixture
-def validated_extracts(tmp_path, suite_runner):
+def validated_extracts(tmp_path, suite_runner, sample_project):
     """Write hand-built extracts, then ingest and validate them: returns (ctx, validated)."""
 
     def run(month: str, **tables):
         from builders import write_extracts
 
         folder = write_extracts(tmp_path / "extracts", **tables)
-        ctx = pipeline.prepare(month, folder, tmp_path / "out")
+        ctx = pipeline.prepare(sample_project, month, folder, tmp_path / "out")
         return ctx, pipeline.validate(ctx, pipeline.ingest(ctx), suite_runner)
 
     return run

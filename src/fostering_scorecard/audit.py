@@ -25,14 +25,13 @@ import os
 import platform
 import re
 import shutil
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__, config
-from .config import EXTRACT_INFO_FILE, PROJECT_ROOT
+from . import __version__, resources
+from .ingest import EXTRACT_INFO_FILE
 
 MANIFEST = "manifest.json"
 CHANGE_NOTE = "change_note.md"
@@ -40,11 +39,6 @@ VERSIONS = "versions"
 ARCHIVE = "archive"
 LOCKS = ".locks"
 SERIES = "scorecard_series.csv"
-LOCK_FILE = PROJECT_ROOT / "requirements.lock"
-# Files whose content is "the code": a change to any of them can change the outputs.
-CODE_GLOBS = ("src/fostering_scorecard/**/*.py", "flows/*.py", "sql/**/*.sql")
-# Libraries whose version can change output bytes (numbers, PNG and PDF encoding).
-KEY_LIBRARIES = ("duckdb", "pandas", "numpy", "matplotlib", "pillow", "great_expectations", "prefect")
 # Files in a version folder that are not outputs of the computation itself.
 NOT_COMPARED = {MANIFEST, CHANGE_NOTE}
 _VERSION_DIR = re.compile(r"^v(\d+)$")
@@ -80,69 +74,37 @@ def sha256_file(path: Path) -> str:
 # What produced a month: code, configuration, dependencies
 
 
-def _git(*args: str) -> str | None:
-    try:
-        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], check=False, capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() if out.returncode == 0 else None
-
-
-def code_files() -> list[Path]:
-    return sorted({p for pattern in CODE_GLOBS for p in PROJECT_ROOT.glob(pattern) if p.is_file()})
-
-
 def code_version() -> dict:
-    """Package version, git commit (and whether tracked code differs from it) and a hash of the
-    code files themselves, which identifies the code even outside git."""
+    """The tool's version and a hash of every file of the installed package (code, SQL, suites,
+    definitions, reference data, templates): it identifies the code that ran, installed from a
+    wheel or from a checkout alike."""
     digest = hashlib.sha256()
-    for path in code_files():
-        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
-    commit = _git("rev-parse", "HEAD")
-    dirty = None
-    if commit:
-        status = _git("status", "--porcelain", "--untracked-files=no", "--", "src", "flows", "sql", "config", "expectations")
-        dirty = bool(status)
-    return {
-        "package_version": __version__,
-        "git_commit": commit or "unknown",
-        "git_tree_dirty": dirty,
-        "code_sha256": digest.hexdigest(),
-    }
+    for name, path in resources.package_files():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return {"package_version": __version__, "code_sha256": digest.hexdigest()}
 
 
 def dependency_record() -> dict:
-    libraries = {}
-    for name in KEY_LIBRARIES:
-        try:
-            libraries[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            libraries[name] = None
+    """Python's version and every installed distribution with its version (not a chosen list:
+    any of them can change the bytes of an output)."""
+    distributions = {}
+    for distribution in metadata.distributions():
+        name = (distribution.metadata["Name"] or "").strip()
+        if name:
+            distributions[name.lower().replace("_", "-")] = distribution.version
+    return {"python": platform.python_version(), "distributions": dict(sorted(distributions.items()))}
+
+
+def configuration_record(project) -> dict:
+    """Hashes of the council project's files (settings, targets, mappings) and of the national
+    definitions and suites the tool ran with."""
+    files = {name: sha256_file(path) for name, path in project.config_files()}
+    national = {name: sha256_file(resources.national_file(name)) for name in ("extracts.toml", "metrics.toml", "settings.toml")}
     return {
-        "lock_file_sha256": sha256_file(LOCK_FILE) if LOCK_FILE.exists() else None,
-        "python": platform.python_version(),
-        "libraries": libraries,
-    }
-
-
-def configuration_record(config_dir: Path | None = None, expectations_dir: Path | None = None) -> dict:
-    import tomllib
-
-    # Looked up at call time, so a run against another configuration folder records that one.
-    config_dir = Path(config_dir or config.CONFIG_DIR)
-    expectations_dir = Path(expectations_dir or config.EXPECTATIONS_DIR)
-    files = {str(p.relative_to(config_dir)): sha256_file(p) for p in sorted(config_dir.rglob("*")) if p.is_file()}
-    registry_path = config_dir / "metrics.toml"
-    registry = tomllib.loads(registry_path.read_text(encoding="utf-8"))
-    return {
-        "files": files,
-        "metric_registry": {
-            "file": "metrics.toml",
-            "sha256": files.get("metrics.toml"),
-            "version": registry.get("version"),
-            "metric_ids": [m["id"] for m in registry.get("metric", [])],
-        },
-        "expectation_suites": {p.name: sha256_file(p) for p in sorted(expectations_dir.glob("*.json"))},
+        "project_files": files,
+        "national_definitions": national,
+        "metric_registry": {"file": "national/metrics.toml", "sha256": national["metrics.toml"], "metric_ids": [m.id for m in project.metrics]},
+        "expectation_suites": {p.name: sha256_file(p) for p in sorted(resources.expectations_dir().glob("*.json"))},
     }
 
 
@@ -162,7 +124,7 @@ def run_record(ctx, validated: dict) -> dict:
             }
             for name, v in sorted(validated.items())
         },
-        "configuration": configuration_record(),
+        "configuration": configuration_record(ctx.project),
         "code": code_version(),
         "dependencies": dependency_record(),
     }
@@ -448,23 +410,20 @@ def explain(old: dict, new: dict) -> list[dict]:
     if old.get("extract_info") != new.get("extract_info") or old.get("extract_date") != new.get("extract_date"):
         causes.append({"cause": "inputs", "detail": f"extract.toml changed (extract date {old.get('extract_date')} -> {new.get('extract_date')})"})
     old_cfg, new_cfg = old.get("configuration", {}), new.get("configuration", {})
-    for name in _diff_dict(old_cfg.get("files", {}), new_cfg.get("files", {})):
-        causes.append({"cause": "configuration", "detail": f"config/{name} changed"})
+    for name in _diff_dict(old_cfg.get("project_files", {}), new_cfg.get("project_files", {})):
+        causes.append({"cause": "configuration", "detail": f"project file {name} changed"})
+    for name in _diff_dict(old_cfg.get("national_definitions", {}), new_cfg.get("national_definitions", {})):
+        causes.append({"cause": "configuration", "detail": f"national definitions {name} changed"})
     for name in _diff_dict(old_cfg.get("expectation_suites", {}), new_cfg.get("expectation_suites", {})):
         causes.append({"cause": "configuration", "detail": f"expectations/{name} changed"})
-    old_reg, new_reg = old_cfg.get("metric_registry", {}), new_cfg.get("metric_registry", {})
-    if old_reg.get("version") != new_reg.get("version"):
-        causes.append({"cause": "configuration", "detail": f"metric registry version {old_reg.get('version')} -> {new_reg.get('version')}"})
     old_code, new_code = old.get("code", {}), new.get("code", {})
-    for key in ("package_version", "git_commit", "code_sha256"):
+    for key in ("package_version", "code_sha256"):
         if old_code.get(key) != new_code.get(key):
             causes.append({"cause": "code", "detail": f"{key.replace('_', ' ')} {old_code.get(key)} -> {new_code.get(key)}"})
     old_dep, new_dep = old.get("dependencies", {}), new.get("dependencies", {})
-    if old_dep.get("lock_file_sha256") != new_dep.get("lock_file_sha256"):
-        causes.append({"cause": "dependencies", "detail": "requirements.lock changed"})
     if old_dep.get("python") != new_dep.get("python"):
         causes.append({"cause": "dependencies", "detail": f"python {old_dep.get('python')} -> {new_dep.get('python')}"})
-    old_libs, new_libs = old_dep.get("libraries", {}), new_dep.get("libraries", {})
+    old_libs, new_libs = old_dep.get("distributions", {}), new_dep.get("distributions", {})
     for name in _diff_dict(old_libs, new_libs):
         causes.append({"cause": "dependencies", "detail": f"{name} {old_libs.get(name)} -> {new_libs.get(name)}"})
     return causes

@@ -14,7 +14,6 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import PROJECT_ROOT
 
 SUPPRESSED_OR_NOT_APPLICABLE = {"c", "z", "x", "u", "k", ":", ""}
 
@@ -64,14 +63,9 @@ def _percent(text: str, path: Path, line: int) -> float | None:
         raise BenchmarkError(f"{path.name}, line {line}, column children_percent: {text!r} is not a number, 'c' or 'z'") from None
 
 
-def _resolve(path_text: str) -> Path:
-    path = Path(path_text)
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
 def _read_csv(path: Path, required: list[str]) -> list[dict]:
     if not path.exists():
-        raise BenchmarkError(f"{path}: reference file not found (set in config/scorecard.toml [benchmarks])")
+        raise BenchmarkError(f"{path}: reference file not found (national/settings.toml [comparators])")
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
         missing = [c for c in required if c not in (reader.fieldnames or [])]
@@ -87,7 +81,7 @@ def statistical_neighbours(path: Path, la_code: str) -> tuple[str, ...]:
         if row["LA number"].strip() == la_code:
             codes = [row.get(f"SN{i}", "").strip() for i in range(1, 11)]
             return tuple(c for c in codes if c)
-    raise BenchmarkError(f"{path.name}, column 'LA number': council {la_code} (config/scorecard.toml [council] la_code) not found")
+    raise BenchmarkError(f"{path.name}, column 'LA number': council {la_code} (scorecard.toml [council] la_code) not found")
 
 
 def as_at_year(as_at: dt.date) -> int:
@@ -97,28 +91,28 @@ def as_at_year(as_at: dt.date) -> int:
 
 def load_benchmarks(settings, as_at: dt.date, measures_wanted: set[str]) -> dict[str, Benchmark]:
     """Benchmarks for each registry key in measures_wanted (e.g. {"dfe_short_term"})."""
-    config = settings.raw.get("benchmarks", {})
-    measures = config.get("measures", {})
+    config = settings.comparators
+    measures = config.measures
     unknown = sorted(k for k in measures_wanted if k not in measures)
     if unknown:
         raise BenchmarkError(
-            f"config/metrics.toml uses benchmark key(s) {', '.join(unknown)} that config/scorecard.toml "
-            "[benchmarks.measures] does not define"
+            f"metrics.toml uses benchmark key(s) {', '.join(unknown)} that national/settings.toml "
+            "[comparators.measures] does not define"
         )
     if not measures_wanted:
         return {}
     la_code = settings.la_code
-    stability_path = _resolve(config["stability_file"])
+    stability_path = config.stability_file
     rows = _read_csv(stability_path, ["time_period", "geographic_level", "old_la_code", "region_name", "cla_group", "placement_stability", "children_percent"])
-    override = [str(c).strip() for c in config.get("neighbours", [])]
+    override = list(settings.neighbours)
     if override:
         neighbours, source = tuple(override), "configured list"
     else:
-        neighbours, source = statistical_neighbours(_resolve(config["neighbours_file"]), la_code), "DfE statistical neighbours (April 2021)"
+        neighbours, source = statistical_neighbours(config.neighbours_file, la_code), "DfE statistical neighbours (April 2021)"
 
     council_rows = [r for r in rows if r["geographic_level"] == "Local authority" and r["old_la_code"].strip() == la_code]
     if not council_rows:
-        raise BenchmarkError(f"{stability_path.name}, column old_la_code: council {la_code} (config/scorecard.toml [council] la_code) not found")
+        raise BenchmarkError(f"{stability_path.name}, column old_la_code: council {la_code} (scorecard.toml [council] la_code) not found")
     region_name = max({r["region_name"] for r in council_rows})  # a council's region does not change in the file
 
     cutoff = as_at_year(as_at)
@@ -136,7 +130,7 @@ def load_benchmarks(settings, as_at: dt.date, measures_wanted: set[str]) -> dict
             values[(int(r["time_period"]), level, where)] = _percent(r["children_percent"], stability_path, line)
         published_years = sorted({year for year, _, _ in values})
         if not published_years:
-            raise BenchmarkError(f"{stability_path.name}: no rows for [benchmarks.measures.{key}] cla_group={spec['cla_group']!r}, placement_stability={spec['placement_stability']!r}")
+            raise BenchmarkError(f"{stability_path.name}: no rows for [comparators.measures.{key}] cla_group={spec['cla_group']!r}, placement_stability={spec['placement_stability']!r}")
         years = []
         for year in published_years:
             if year > cutoff:

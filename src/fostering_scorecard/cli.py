@@ -5,28 +5,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from . import prefect_api
-from .config import DEFAULT_EXTRACTS_DIR, DEFAULT_OUTPUT_DIR, PROJECT_ROOT
+from . import environment, prefect_api
 
-PRIVATE_ENVIRONMENT = {
-    # No telemetry from any library, no Prefect results or caches written to disk.
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
-    "PREFECT_TASKS_DEFAULT_PERSIST_RESULT": "false",
-    "GX_ANALYTICS_ENABLED": "false",
-    "TQDM_DISABLE": "1",
-    "PREFECT_LOGGING_LEVEL": "INFO",
-    # Prefect gives its temporary server 20 s to start by default: too tight on a busy machine.
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
-}
 
 DESCRIPTION = """\
 Fostering performance scorecard.
@@ -129,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--month", metavar="YYYY-MM", required=True, help="the published month to re-run")
     verify.add_argument("--version", metavar="N", type=int, help="which version of the month (default: the newest)")
-    verify.add_argument("--output", metavar="DIR", type=Path, default=DEFAULT_OUTPUT_DIR, help="the output folder the month was published in (default: outputs)")
+    _add_project(verify)
+    verify.add_argument("--output", metavar="DIR", type=Path, help="the output folder the month was published in (default: the project's)")
     verify.add_argument("--extracts", metavar="DIR", type=Path, help="re-run from this folder instead of the archived inputs")
     verify.add_argument("--keep", metavar="DIR", type=Path, help="keep the re-run's files in DIR to inspect them (they hold personal data)")
 
@@ -156,27 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_project(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--project", metavar="DIR", type=Path, help="the council's project folder (default: found from the current folder)")
+
+
 def _add_folders(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--extracts", metavar="DIR", type=Path, default=DEFAULT_EXTRACTS_DIR, help="folder holding the extract CSV files (default: data/sample)")
-    parser.add_argument("--output", metavar="DIR", type=Path, default=DEFAULT_OUTPUT_DIR, help="folder for the packs; the month goes in DIR/YYYY-MM (default: outputs)")
+    _add_project(parser)
+    parser.add_argument("--extracts", metavar="DIR", type=Path, help="folder holding the extract CSV files (default: the project's)")
+    parser.add_argument("--output", metavar="DIR", type=Path, help="folder for the packs; the month goes in DIR/YYYY-MM (default: the project's)")
 
 
 def load_flows():
-    """The flows live in flows/ (the deployment's entry point); load the module from there.
-    It is registered under its own name so Prefect can find its file for a deployment."""
-    name = "monthly_scorecard"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = PROJECT_ROOT / "flows" / "monthly_scorecard.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
+    """The flows module (flows/ in the repository, fostering_scorecard.flows when installed)."""
+    from .flows import monthly_scorecard
+
+    return monthly_scorecard
 
 
 def load_flow():
@@ -206,9 +187,7 @@ def private_prefect_storage():
 
 
 def configure_environment() -> None:
-    for key, value in PRIVATE_ENVIRONMENT.items():
-        os.environ.setdefault(key, value)
-    os.umask(0o077)  # files written by the pipeline are readable by their owner only
+    environment.apply()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     from .audit import ArchiveError, MonthLocked
-    from .ingest import ExtractError
+    from .errors import UserError
 
     # Our own progress lines only; libraries speak up at WARNING and above.
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
@@ -233,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     command = {"run": _run, "verify": _verify, "rerun": _verify, "backfill": _backfill, "serve": _serve}[args.command]
     try:
         return command(args)
-    except ExtractError as exc:
+    except UserError as exc:
         print(f"\nThe run stopped: a file needs fixing.\n  {exc}", file=sys.stderr)
         return 1
     except MonthLocked as exc:
@@ -258,29 +237,33 @@ def _run(args) -> int:
     # this process imports its libraries (prefect_api.py explains).
     early_api = None if args.no_prefect else prefect_api.start_early()
     from .pipeline import MonthResult, default_month, preflight, run_month, warm_up
+    from .project import open_project
 
-    month = args.month or default_month(args.extracts)
-    preflight(month, args.extracts)
-    print(f"Scorecard for {month} from {args.extracts}", flush=True)
+    project = open_project(args.project).with_folders(args.extracts, args.output)
+    month = args.month or default_month(project.extracts_dir)
+    preflight(project, month, project.extracts_dir)
+    print(f"Scorecard for {month} from {project.extracts_dir}", flush=True)
     if args.no_prefect:
         warm_up()
-        result: MonthResult = run_month(month, args.extracts, args.output)
+        result: MonthResult = run_month(project, month)
         print(f"{month} {_describe(result)}")
         month_dir = result.month_dir
     else:
         flow = load_flow()
         warm_up()  # after Prefect's own imports: they would only compete
         with prefect_api.using(early_api), private_prefect_storage():
-            month_dir = flow(month=month, extracts_dir=str(args.extracts), output_dir=str(args.output))
+            month_dir = flow(month=month, project_dir=str(project.root), extracts_dir=str(project.extracts_dir), output_dir=str(project.outputs_dir))
     print(f"Done: the pack is in {month_dir}")
     return 0
 
 
 def _verify(args) -> int:
     from .pipeline import verify_month
+    from .project import open_project
 
+    project = open_project(args.project).with_folders(outputs_dir=args.output)
     print(f"Re-running {args.month} from {'its archived inputs' if args.extracts is None else args.extracts} ...", flush=True)
-    report = verify_month(args.month, args.output, version=args.version, extracts_dir=args.extracts, keep_scratch=args.keep)
+    report = verify_month(project, args.month, project.outputs_dir, version=args.version, extracts_dir=args.extracts, keep_scratch=args.keep)
     print(report.text())
     return 0 if report.reproduced else 1
 
@@ -288,22 +271,24 @@ def _verify(args) -> int:
 def _backfill(args) -> int:
     early_api = None if args.no_prefect else prefect_api.start_early()
     from .pipeline import backfill, months_between, preflight, warm_up
+    from .project import open_project
 
+    project = open_project(args.project).with_folders(args.extracts, args.output)
     months = months_between(args.first, args.last)
-    preflight(args.last, args.extracts)
-    print(f"Backfill of {len(months)} months, {args.first} to {args.last}, from {args.extracts}", flush=True)
+    preflight(project, args.last, project.extracts_dir)
+    print(f"Backfill of {len(months)} months, {args.first} to {args.last}, from {project.extracts_dir}", flush=True)
     if args.no_prefect:
         warm_up()
-        lines = [f"{r.month}: {_describe(r)}" for r in backfill(args.first, args.last, args.extracts, args.output)]
+        lines = [f"{r.month}: {_describe(r)}" for r in backfill(project, args.first, args.last)]
     else:
         flows = load_flows()
         warm_up()
         with prefect_api.using(early_api), private_prefect_storage():
             lines = flows.backfill_scorecard(
-                first_month=args.first, last_month=args.last, extracts_dir=str(args.extracts), output_dir=str(args.output)
+                first_month=args.first, last_month=args.last, project_dir=str(project.root), extracts_dir=str(project.extracts_dir), output_dir=str(project.outputs_dir)
             )
     print("\n".join(lines))
-    print(f"Done: the months are in {args.output}; every indicator by month is in {args.output / 'scorecard_series.csv'}")
+    print(f"Done: the months are in {project.outputs_dir}; every indicator by month is in {project.outputs_dir / 'scorecard_series.csv'}")
     return 0
 
 
@@ -317,11 +302,13 @@ def _serve(args) -> int:
             file=sys.stderr,
         )
         return 1
-    os.chdir(PROJECT_ROOT)  # the deployment's entry point, flows/monthly_scorecard.py, is relative to here
+    from .project import open_project
+
+    project = open_project(args.project).with_folders(args.extracts, args.output)
     print("Serving the monthly scorecard: 07:00 on the 5th of each month (Europe/London). Ctrl+C stops.", flush=True)
     flows = load_flows()
     with private_prefect_storage():
-        flows.serve(str(Path(args.extracts).resolve()), str(Path(args.output).resolve()))
+        flows.serve(str(project.root), str(project.extracts_dir), str(project.outputs_dir))
     return 0
 
 

@@ -37,15 +37,14 @@ class Rule:
 
     @classmethod
     def from_settings(cls, settings, metric_ids: set[str] | None = None) -> Rule:
-        public = settings.raw.get("pack", {}).get("public", {})
-        withheld = tuple(public.get("withheld", []))
+        withheld = tuple(settings.disclosure.withheld)
         if metric_ids is not None:
             for metric_id in withheld:
                 if metric_id not in metric_ids:
                     raise ValueError(
-                        f"config/scorecard.toml [pack.public] withheld: metric {metric_id!r} is not in config/metrics.toml"
+                        f"national/settings.toml [disclosure] withheld: metric {metric_id!r} is not in metrics.toml"
                     )
-        return cls(max_suppressed=int(public.get("max_suppressed", 5)), withheld=withheld)
+        return cls(max_suppressed=int(settings.disclosure.max_suppressed), withheld=withheld)
 
 
 def is_small(count, rule: Rule) -> bool:

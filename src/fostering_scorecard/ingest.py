@@ -14,13 +14,14 @@ return) is read record by record with Python's csv module, which gives each reco
 and lets a bad line be set aside and reported rather than fail the read.
 
 A council whose system names columns differently, or writes dates another way, adds a column
-mapping (config/mappings/<name>.toml, chosen by `mapping = "<name>"` in the extracts folder's
+mapping (mappings/<name>.toml in the council's project, chosen by `mapping = "<name>"` in the extracts folder's
 extract.toml): the file is read through it, so no code changes.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import gc
 import io
@@ -34,15 +35,41 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import CONFIG_DIR, EXTRACT_INFO_FILE, Extract
+from .definitions import Extract
+from .errors import FileProblem
 
 LINE = "_line"  # physical line number in the source file (header = line 1)
 KEY = "_key"  # a rejected record's key as text, e.g. "CHILD=C1 DECOM=01/02/2019" (internal use only)
-MAPPINGS_DIR = CONFIG_DIR / "mappings"
+EXTRACT_INFO_FILE = "extract.toml"
 DEFAULT_DATE_FORMATS = ("%d/%m/%Y",)
 
 # A long free-text field must not stop the read: Python's default limit is 128 KiB per field.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class ExtractInfo:
+    """Facts about one drop of extracts, from extract.toml in the extracts folder."""
+
+    extract_date: dt.date
+    council: str = ""
+    source_system: str = ""
+
+
+def load_extract_info(extracts_dir: Path) -> ExtractInfo | None:
+    path = Path(extracts_dir) / EXTRACT_INFO_FILE
+    if not path.exists():
+        return None
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    extract_date = data["extract_date"]
+    if isinstance(extract_date, str):
+        extract_date = dt.date.fromisoformat(extract_date)
+    return ExtractInfo(
+        extract_date=extract_date,
+        council=data.get("council", ""),
+        source_system=data.get("source_system", ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -59,12 +86,8 @@ class ExtractMapping:
         return self.columns.get(contract_name, contract_name)
 
 
-class ExtractError(Exception):
+class ExtractError(FileProblem):
     """A problem with a whole file: the run stops and the message says what to fix."""
-
-    def __init__(self, file: str, problem: str, fix: str):
-        self.file, self.problem, self.fix = file, problem, fix
-        super().__init__(f"{file}: {problem}\n  How to fix: {fix}")
 
 
 @dataclass
@@ -114,9 +137,9 @@ def _decode(path: Path, data: bytes) -> tuple[str, str | None]:
         return data.decode("cp1252", errors="replace"), "read as Windows-1252 (not valid UTF-8)"
 
 
-def load_mapping(extract: Extract, extracts_dir: Path) -> ExtractMapping:
+def load_mapping(extract: Extract, extracts_dir: Path, mappings_dir: Path | None = None) -> ExtractMapping:
     """The column mapping named in the extracts folder's extract.toml (`mapping = "name"` for
-    config/mappings/name.toml, or a path to a .toml file), for this extract; none by default."""
+    mappings/name.toml in the project, or a path to a .toml file), for this extract; none by default."""
     info_path = Path(extracts_dir) / EXTRACT_INFO_FILE
     if not info_path.is_file():
         return ExtractMapping()
@@ -127,14 +150,14 @@ def load_mapping(extract: Extract, extracts_dir: Path) -> ExtractMapping:
         raise ExtractError(EXTRACT_INFO_FILE, f"cannot be read ({exc})", "fix the file: each line is like  extract_date = 2020-04-05") from None
     if not name:
         return ExtractMapping()
-    path = Path(name) if str(name).endswith(".toml") else MAPPINGS_DIR / f"{name}.toml"
+    path = Path(name) if str(name).endswith(".toml") or mappings_dir is None else Path(mappings_dir) / f"{name}.toml"
     if not path.is_absolute() and not path.is_file():
         path = Path(extracts_dir) / path
     if not path.is_file():
         raise ExtractError(
             EXTRACT_INFO_FILE,
             f"names the column mapping {name!r}, but {path} does not exist",
-            f"add the mapping file to {MAPPINGS_DIR} (see docs/data-quality.md), or remove the mapping line.",
+            f"add the mapping file to the project's {Path(mappings_dir or 'mappings').name}/ folder (see docs/data-quality.md), or remove the mapping line.",
         )
     try:
         with path.open("rb") as f:
@@ -198,19 +221,19 @@ def _header(text: str) -> list[str]:
     return [h.strip() for h in header]
 
 
-def check_extract(extract: Extract, extracts_dir: Path) -> None:
+def check_extract(extract: Extract, extracts_dir: Path, mappings_dir: Path | None = None) -> None:
     """Cheap whole-file checks (present, readable, not empty, required columns) from the first
     bytes only, so a run can stop with a clear message before any heavy work starts."""
-    mapping = load_mapping(extract, extracts_dir)
+    mapping = load_mapping(extract, extracts_dir, mappings_dir)
     path, _data, text, _note = _load_text(extract, extracts_dir, limit=64 * 1024, mapping=mapping)
     _check_header(extract, _header(text), mapping, path.name)
 
 
-def read_extract(extract: Extract, extracts_dir: Path, mapping: ExtractMapping | None = None) -> RawExtract:
+def read_extract(extract: Extract, extracts_dir: Path, mapping: ExtractMapping | None = None, mappings_dir: Path | None = None) -> RawExtract:
     """Every record of the file as text in contract order. Each record becomes exactly one row
     of `rows` or one entry of `rejected`: nothing is dropped (an entirely empty line is not a
     record; a line of only commas is, and is rejected as a blank row)."""
-    mapping = mapping if mapping is not None else load_mapping(extract, extracts_dir)
+    mapping = mapping if mapping is not None else load_mapping(extract, extracts_dir, mappings_dir)
     path, data, text, encoding_note = _load_text(extract, extracts_dir, mapping=mapping)
     sha256 = hashlib.sha256(data).hexdigest()
     del data
@@ -401,5 +424,5 @@ def _check_header(extract: Extract, header: list[str], mapping: ExtractMapping |
             "required column(s) missing: " + ", ".join(missing) + f" (the header has: {found})",
             ("; ".join(hints) + ". " if hints else "")
             + "Rename the columns to the names in docs/data-contract.md, or add a column mapping "
-            "(config/mappings/, see docs/data-quality.md).",
+            "(the project's mappings/ folder, see docs/data-quality.md).",
         )

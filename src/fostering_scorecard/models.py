@@ -15,7 +15,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from .config import SQL_DIR, Settings
+from . import resources
+from .project import Settings
+
+SQL_DIR = resources.sql_dir()
 
 LAYERS = ("staging", "intermediate")
 

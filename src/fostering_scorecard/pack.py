@@ -188,17 +188,15 @@ class PackView:
 
 
 def _config_ids(settings, key: str, metric_ids: set[str]) -> list[str]:
-    value = settings.raw.get("pack", {}).get(key, [])
-    ids = [value] if isinstance(value, str) else list(value)
-    ids = [i for i in ids if i]
+    ids = list(getattr(settings.layout, key))
     for metric_id in ids:
         if metric_id not in metric_ids:
-            raise ValueError(f"config/scorecard.toml [pack] {key}: metric {metric_id!r} is not in config/metrics.toml")
+            raise ValueError(f"national/settings.toml [pack] {key}: metric {metric_id!r} is not in metrics.toml")
     return ids
 
 
 def ordered_areas(metrics, settings) -> list[str]:
-    order = list(settings.raw.get("pack", {}).get("area_order", []))
+    order = list(settings.layout.area_order)
     seen = []
     for metric in metrics:
         if metric.area not in seen:
@@ -406,7 +404,7 @@ def build_view(ctx, rows: list[dict], history: list[dict], breakdowns: list[dict
     metric_ids = set(by_id)
     rows_by_id = {r["metric_id"]: r for r in rows}
     trend_points = settings.trend_months + 1
-    spark_months = int(settings.raw.get("pack", {}).get("sparkline_months", 13))
+    spark_months = settings.sparkline_months
 
     benchmark_rows, bench_by_metric = [], {}
     for metric in metrics:

@@ -18,17 +18,9 @@ from pathlib import Path
 
 from . import audit, models, pack, quality, tables
 from . import scorecard as sc
-from .config import (
-    Extract,
-    ExtractInfo,
-    Metric,
-    Settings,
-    load_extract_info,
-    load_extracts,
-    load_metrics,
-    load_settings,
-)
-from .ingest import ExtractError, RawExtract, check_extract, read_extract
+from .definitions import Extract, Metric
+from .ingest import ExtractError, ExtractInfo, RawExtract, check_extract, load_extract_info, read_extract
+from .project import Project, Settings
 from .periods import as_at_date, latest_complete_month, parse_month, shift_month
 from .validate import SuiteRunner, ValidatedExtract, load_suite, run_checks, validate_extract
 
@@ -42,9 +34,19 @@ class RunContext:
     extracts_dir: Path
     output_dir: Path
     extract_info: ExtractInfo
-    extracts: dict[str, Extract]
-    metrics: list[Metric]
-    settings: Settings
+    project: Project
+
+    @property
+    def extracts(self) -> dict[str, Extract]:
+        return self.project.extracts
+
+    @property
+    def metrics(self) -> tuple[Metric, ...]:
+        return self.project.metrics
+
+    @property
+    def settings(self) -> Settings:
+        return self.project.settings
 
 
 @dataclass
@@ -102,9 +104,9 @@ def default_month(extracts_dir: Path) -> str:
     return latest_complete_month(info.extract_date)
 
 
-def prepare(month: str, extracts_dir: Path, output_dir: Path) -> RunContext:
+def prepare(project: Project, month: str, extracts_dir: Path | None = None, output_dir: Path | None = None) -> RunContext:
     parse_month(month)
-    extracts_dir, output_dir = Path(extracts_dir), Path(output_dir)
+    extracts_dir, output_dir = Path(extracts_dir or project.extracts_dir), Path(output_dir or project.outputs_dir)
     if not extracts_dir.is_dir():
         raise ExtractError(str(extracts_dir), "the extracts folder does not exist", "check the --extracts path.")
     as_at = as_at_date(month)
@@ -119,21 +121,21 @@ def prepare(month: str, extracts_dir: Path, output_dir: Path) -> RunContext:
             f"the extract was taken on {info.extract_date:%d/%m/%Y}, before the end of {month}",
             "choose a month that had ended when the extract was taken.",
         )
-    return RunContext(month, as_at, extracts_dir, output_dir, info, load_extracts(), load_metrics(), load_settings())
+    return RunContext(month, as_at, extracts_dir, output_dir, info, project)
 
 
-def preflight(month: str, extracts_dir: Path) -> None:
+def preflight(project: Project, month: str, extracts_dir: Path) -> None:
     """Stop early, before any heavy import or the Prefect server, on problems an analyst fixes
     by hand: a bad month, a missing folder or file, a file without its required columns."""
     parse_month(month)
     if not Path(extracts_dir).is_dir():
         raise ExtractError(str(extracts_dir), "the extracts folder does not exist", "check the --extracts path.")
-    for extract in load_extracts().values():
-        check_extract(extract, extracts_dir)
+    for extract in project.extracts.values():
+        check_extract(extract, extracts_dir, project.mappings_dir)
 
 
 def ingest(ctx: RunContext) -> dict[str, RawExtract]:
-    raws = {name: read_extract(extract, ctx.extracts_dir) for name, extract in ctx.extracts.items()}
+    raws = {name: read_extract(extract, ctx.extracts_dir, mappings_dir=ctx.project.mappings_dir) for name, extract in ctx.extracts.items()}
     for raw in raws.values():
         log.info("read %s: %d rows%s", raw.extract.file, raw.rows_read, "; " + "; ".join(raw.notes) if raw.notes else "")
     return raws
@@ -320,11 +322,12 @@ def already_current(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> 
     return MonthResult(ctx.month, store.link(ctx.month), [], _row_counts(validated), latest[0], "skipped", latest[1])
 
 
-def run_month(month: str | None, extracts_dir: Path, output_dir: Path, runner: SuiteRunner | None = None) -> MonthResult:
+def run_month(project: Project, month: str | None, extracts_dir: Path | None = None, output_dir: Path | None = None, runner: SuiteRunner | None = None) -> MonthResult:
     """The whole month without Prefect (the flow runs the same steps as tasks)."""
+    extracts_dir, output_dir = extracts_dir or project.extracts_dir, output_dir or project.outputs_dir
     month = month or default_month(extracts_dir)
     with audit.month_lock(output_dir, month):
-        ctx = prepare(month, extracts_dir, output_dir)
+        ctx = prepare(project, month, extracts_dir, output_dir)
         raws = ingest(ctx)
         validated = validate(ctx, raws, runner)
         return publish(ctx, validated, compute(ctx, validated))
@@ -346,7 +349,7 @@ def months_between(first: str, last: str) -> list[str]:
 
 def for_month(ctx: RunContext, month: str) -> RunContext:
     """The same extracts and settings, as at the end of another month."""
-    checked = prepare(month, ctx.extracts_dir, ctx.output_dir)  # checks the month against the extract date
+    checked = prepare(ctx.project, month, ctx.extracts_dir, ctx.output_dir)  # checks the month against the extract date
     return replace(ctx, month=checked.month, as_at=checked.as_at)
 
 
@@ -359,10 +362,11 @@ def backfill_month(ctx: RunContext, validated: dict[str, ValidatedExtract], mont
         return publish(ctx, validated, compute(ctx, validated, month_cache, con))
 
 
-def backfill(first: str, last: str, extracts_dir: Path, output_dir: Path, runner: SuiteRunner | None = None) -> list[MonthResult]:
+def backfill(project: Project, first: str, last: str, extracts_dir: Path | None = None, output_dir: Path | None = None, runner: SuiteRunner | None = None) -> list[MonthResult]:
     """Every month from first to last (inclusive), reading and validating the extracts once."""
     months = months_between(first, last)
-    base = prepare(last, extracts_dir, output_dir)
+    base = prepare(project, last, extracts_dir, output_dir)
+    output_dir = base.output_dir
     validated = validate(base, ingest(base), runner)
     month_cache: dict = {}  # every month's figures from these extracts, computed once
     results = []
@@ -402,6 +406,7 @@ def build_series(output_dir: Path) -> Path:
 
 
 def verify_month(
+    project: Project,
     month: str,
     output_dir: Path,
     version: int | None = None,
@@ -429,7 +434,7 @@ def verify_month(
         if extracts_dir is None:
             extracts_dir = scratch / "extracts"
             problems = audit.restore_inputs(store.archive_dir, recorded, extracts_dir)
-        ctx = prepare(month, extracts_dir, scratch / "out")
+        ctx = prepare(project, month, extracts_dir, scratch / "out")
         validated = validate(ctx, ingest(ctx), runner)
         figures = compute(ctx, validated)
         rerun_dir = scratch / "out" / month

@@ -10,7 +10,8 @@ from dataclasses import dataclass, fields
 import duckdb
 
 from . import models
-from .config import Metric, Settings
+from .definitions import Metric
+from .project import Settings
 from .periods import (
     as_at_date,
     financial_year,
@@ -181,7 +182,7 @@ def compute_breakdowns(con: duckdb.DuckDBPyConnection, metrics: list[Metric], mo
 def describe_change(metric: Metric, current: float | None, previous: float | None, settings: Settings) -> str:
     """'better', 'worse', 'no material change' or 'no comparison' using the registry's direction
     of good ('up' or 'down' for neutral metrics). The no-material-change band comes from
-    config/scorecard.toml: points for percentages, a share of the previous value otherwise."""
+    the project's [pack] options: points for percentages, a share of the previous value otherwise."""
     if current is None or previous is None:
         return "no comparison"
     change = current - previous

@@ -8,7 +8,7 @@ Three layers, each doing what it is good at:
   required values, code lists, number and date ranges, end dates not before start dates.
 - Cross-record and cross-extract checks (overlapping episodes, DfE episode rules, household ids
   not in the carers extract) are SQL queries in sql/checks/, run on the rows that passed.
-Every rule has an id `<extract>.<column>.<kind>` and a severity (config/extracts.toml
+Every rule has an id `<extract>.<column>.<kind>` and a severity (national/extracts.toml
 [rule_kinds], carried into each expectation's meta): "error" quarantines the row, "warning"
 keeps it. Each failure becomes a finding with the file, line, record key, rule and a reason.
 """
@@ -28,14 +28,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .config import CONFIG_DIR, EXPECTATIONS_DIR, SQL_DIR, Extract
+from . import resources
+from .definitions import Extract
 from .ingest import DEFAULT_DATE_FORMATS, KEY, LINE, RawExtract
 
 DATE_FORMAT = "%d/%m/%Y"  # how dates are written back in reasons and reports
 # Date bounds are written as midnight datetimes: GX then compares a datetime64[ns] column with
 # them in one vectorised step (pandas will not compare datetime64 values with a plain date).
 EARLIEST_DATE = "1900-01-01T00:00:00"
-CHECKS_DIR = SQL_DIR / "checks"
+CHECKS_DIR = resources.sql_dir() / "checks"
+EXPECTATIONS_DIR = resources.expectations_dir()
 MAX_VALUE_CHARS = 80  # a value shown in a reason or report is cut to this length
 SEVERITIES = ("error", "warning")
 QUARANTINE_COLUMNS = ["extract", "file", "line", "record_key", "column", "rule_id", "kind", "severity", "reason", "value"]
@@ -48,7 +50,7 @@ def rule_id(extract: Extract | str, column: str, kind: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # The rule book: rule kinds (severity, meaning, fix), cross-record checks and the column options
-# that only validation reads, all from config/extracts.toml.
+# that only validation reads, all from national/extracts.toml.
 
 
 @dataclass(frozen=True)
@@ -93,27 +95,27 @@ class RuleBook:
 
 @lru_cache(maxsize=4)
 def load_rules(path: Path | None = None) -> RuleBook:
-    with (path or CONFIG_DIR / "extracts.toml").open("rb") as f:
+    with (path or resources.national_file("extracts.toml")).open("rb") as f:
         data = tomllib.load(f)
     kinds = {}
     for kind, spec in data.get("rule_kinds", {}).items():
         if spec["severity"] not in SEVERITIES:
-            raise ValueError(f"config/extracts.toml: rule kind {kind} has severity {spec['severity']!r}; use error or warning")
+            raise ValueError(f"national/extracts.toml: rule kind {kind} has severity {spec['severity']!r}; use error or warning")
         kinds[kind] = RuleKind(kind, spec["severity"], spec["meaning"], spec["fix"])
     checks = []
     for spec in data.get("checks", []):
         if spec["kind"] not in kinds:
-            raise ValueError(f"config/extracts.toml: check {spec['sql']} has kind {spec['kind']!r}, not in [rule_kinds]")
+            raise ValueError(f"national/extracts.toml: check {spec['sql']} has kind {spec['kind']!r}, not in [rule_kinds]")
         severity = spec.get("severity", kinds[spec["kind"]].severity)
         if severity not in SEVERITIES:
-            raise ValueError(f"config/extracts.toml: check {spec['sql']} has severity {severity!r}; use error or warning")
+            raise ValueError(f"national/extracts.toml: check {spec['sql']} has severity {severity!r}; use error or warning")
         checks.append(Check(spec["extract"], spec["column"], spec["kind"], spec["sql"], severity))
     options = {
         (name, c["name"]): c for name, extract in data["extracts"].items() for c in extract["columns"]
     }
     for (name, column), spec in options.items():
         if spec.get("severity", "error") not in SEVERITIES:
-            raise ValueError(f"config/extracts.toml: column {name}.{column} has severity {spec['severity']!r}; use error or warning")
+            raise ValueError(f"national/extracts.toml: column {name}.{column} has severity {spec['severity']!r}; use error or warning")
     return RuleBook(kinds, tuple(checks), options)
 
 
@@ -163,7 +165,7 @@ class ValidatedExtract:
 
 
 def build_suite(extract: Extract, rules: RuleBook | None = None) -> dict:
-    """The Great Expectations suite for one extract, derived from config/extracts.toml."""
+    """The Great Expectations suite for one extract, derived from national/extracts.toml."""
     rules = rules or load_rules()
     expectations = []
 
@@ -211,7 +213,7 @@ def build_suite(extract: Extract, rules: RuleBook | None = None) -> dict:
         add("duplicate_key", "+".join(extract.key), "expect_compound_columns_to_be_unique", column_list=list(extract.key))
     return {
         "name": f"{extract.name}_suite",
-        "meta": {"extract": extract.name, "file": extract.file, "generated_from": "config/extracts.toml"},
+        "meta": {"extract": extract.name, "file": extract.file, "generated_from": "national/extracts.toml"},
         "expectations": expectations,
     }
 
