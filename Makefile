@@ -4,16 +4,13 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+# The council project to run: the bundled sample council by default (its pack goes to outputs/).
+PROJECT ?= data/sample
 MONTH ?=
-EXTRACTS ?= data/sample
-OUTPUT ?= outputs
-
-# No telemetry from Prefect, Great Expectations or anything that honours DO_NOT_TRACK.
-export DO_NOT_TRACK := 1
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export GX_ANALYTICS_ENABLED := false
-# The ephemeral Prefect server gets 20 s to start by default: too tight on a busy 2-core box.
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 180
+EXTRACTS ?=
+OUTPUT ?=
+# No telemetry and no results on disk: the scorecard command and the tests set that themselves
+# (src/fostering_scorecard/environment.py), so nothing needs exporting here.
 
 .PHONY: run test lock sample clean
 
@@ -23,15 +20,15 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-run: $(BIN)/.installed  ## produce the pack for the latest complete month of data/sample (or MONTH=YYYY-MM)
-	$(BIN)/scorecard run --extracts $(EXTRACTS) --output $(OUTPUT) $(if $(MONTH),--month $(MONTH))
+run: $(BIN)/.installed  ## produce the pack for the latest complete month of the sample council (or MONTH=YYYY-MM, PROJECT=DIR)
+	$(BIN)/scorecard run --project $(PROJECT) $(if $(MONTH),--month $(MONTH)) $(if $(EXTRACTS),--extracts $(EXTRACTS)) $(if $(OUTPUT),--output $(OUTPUT))
 
 test: $(BIN)/.installed  ## run the whole test suite (installs Chromium and pdftoppm for the pack tests)
 	bash scripts/install-browser.sh
 	bash scripts/test.sh
 
-sample: $(BIN)/.installed  ## re-create data/sample from the seeded generator
-	$(BIN)/python -m fostering_scorecard.sample_data --out data/sample
+sample: $(BIN)/.installed  ## re-create the sample council's extracts (data/sample/extracts) from the seeded generator
+	$(BIN)/python tools/sample_data.py --out data/sample/extracts
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the package index)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

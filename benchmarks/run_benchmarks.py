@@ -2,22 +2,22 @@
 (10x) and national (50x) scale; results in benchmarks/results/results.json and the table in
 docs/performance.md (rendered from that JSON, so the two always agree).
 
-  PYTHONPATH=src python benchmarks/run_benchmarks.py                 # everything (~30-60 min)
-  PYTHONPATH=src python benchmarks/run_benchmarks.py --only stages --scales council
-  PYTHONPATH=src python benchmarks/run_benchmarks.py --render-only   # re-write the doc from the JSON
-  PYTHONPATH=src python benchmarks/run_benchmarks.py --quick --results /tmp/r.json --doc /tmp/p.md
+  .venv/bin/python benchmarks/run_benchmarks.py                 # everything (~30-60 min)
+  .venv/bin/python benchmarks/run_benchmarks.py --only stages --scales council
+  .venv/bin/python benchmarks/run_benchmarks.py --render-only   # re-write the doc from the JSON
+  .venv/bin/python benchmarks/run_benchmarks.py --quick --results /tmp/r.json --doc /tmp/p.md
                                                                       # smoke: first 2000 rows of data/sample, 1 run, no Prefect
 
 What is measured (each a fresh process; the wall time is taken around the whole process):
-  stages     imports / prepare / ingest / validate / compute / publish without Prefect
-             (benchmarks/run_once.py stages), peak memory
+  stages     imports / prepare / ingest / validate / compute / publish without Prefect: the run
+             spine, each step timed (benchmarks/run_once.py stages), peak memory
   cli        `scorecard run` end to end: ephemeral Prefect (what `scorecard run` does with no
              server), against a local Prefect server started here, and --no-prefect
   help       `scorecard --help`
   backfill   24 months at council scale in one process (ingest + validation once)
   rules      validation at national scale against the same rules as one DuckDB query per extract
 
-Extract sets are generated with fostering_scorecard.sample_data into --data (default
+Extract sets are generated with tools/sample_data.py into --data (default
 /tmp/scorecard-bench-data, never the repository). The Prefect server (and ephemeral runs) use a
 temporary PREFECT_HOME and listen on 127.0.0.1 only; analytics are off.
 """
@@ -131,7 +131,7 @@ def ensure_data(data_dir: Path, scale: str) -> Path:
     print(f"generating the {scale} extracts in {target} ...", flush=True)
     data_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "fostering_scorecard.sample_data", "--out", str(target), "--scale", scale],
+        [sys.executable, str(ROOT / "tools" / "sample_data.py"), "--out", str(target), "--scale", scale],
         check=True, env=child_env(), stdout=subprocess.DEVNULL,
     )
     return target
@@ -140,7 +140,7 @@ def ensure_data(data_dir: Path, scale: str) -> Path:
 def small_sample(target: Path, records: int = QUICK_RECORDS) -> Path:
     """The first records of each file of data/sample (and its extract.toml): a smoke-test scale
     that runs every stage on real-looking rows in a few seconds."""
-    sample = ROOT / "data" / "sample"
+    sample = ROOT / "data" / "sample" / "extracts"
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(sample / "extract.toml", target / "extract.toml")
     for path in sorted(sample.glob("*.csv")):
@@ -158,8 +158,6 @@ def small_sample(target: Path, records: int = QUICK_RECORDS) -> Path:
 def child_env(extra: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PRIVATE_ENV)
-    src = str(ROOT / "src")
-    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra or {})
     return env
 
@@ -256,7 +254,7 @@ def run_cli(extracts: Path, month: str, mode: str, prefect_home: Path | None, ap
         extra["PREFECT_HOME"] = str(prefect_home)
     if api_url:
         extra["PREFECT_API_URL"] = api_url
-    command = [sys.executable, "-m", "fostering_scorecard.cli", "run", "--month", month, "--extracts", str(extracts), "--output", str(output)]
+    command = [sys.executable, "-m", "fostering_scorecard.cli", "run", "--project", str(ROOT / "data" / "sample"), "--month", month, "--extracts", str(extracts), "--output", str(output)]
     if mode == "no-prefect":
         command.append("--no-prefect")
     try:
@@ -426,8 +424,8 @@ def render(results: dict, notes: str = "") -> str:
         "`benchmarks/run_benchmarks.py` on the machine below; re-run it after any change that could matter:",
         "",
         "```",
-        "PYTHONPATH=src python benchmarks/run_benchmarks.py            # all measurements: 30-60 min quiet, hours when loaded",
-        "PYTHONPATH=src python benchmarks/run_benchmarks.py --only stages --scales council",
+        ".venv/bin/python benchmarks/run_benchmarks.py            # all measurements: 30-60 min quiet, hours when loaded",
+        ".venv/bin/python benchmarks/run_benchmarks.py --only stages --scales council",
         "```",
         "",
         "## Machine",
@@ -550,7 +548,7 @@ def render(results: dict, notes: str = "") -> str:
         lines += [
             "## Validation against the same rules in DuckDB",
             "",
-            f"At {measured['rules']['scale']} scale: `pipeline.validate` (typing and key checks in DuckDB, the Great Expectations",
+            f"At {measured['rules']['scale']} scale: the validate step (typing and key checks in DuckDB, the Great Expectations",
             "suites, the cross-record SQL checks) against one DuckDB query per extract over the CSV file computing every",
             "single-row rule of the extract's suite (not-null, in-set, ranges, date order, key uniqueness) as counts",
             "(benchmarks/run_once.py `rules_query`). The DuckDB side only counts failures; the pipeline also builds",
@@ -565,7 +563,7 @@ def render(results: dict, notes: str = "") -> str:
         gx = s.get("validate_gx_suites", 0) + s.get("validate_gx_setup", 0)
         lines += [
             "",
-            (f"pipeline.validate {s['validate']:.1f} s (of which Great Expectations {gx:.1f} s) vs DuckDB {s['duckdb_rules']:.2f} s: "
+            (f"the validate step {s['validate']:.1f} s (of which Great Expectations {gx:.1f} s) vs DuckDB {s['duckdb_rules']:.2f} s: "
              f"{s['validate'] / s['duckdb_rules']:.1f}x (GX alone {gx / s['duckdb_rules']:.1f}x). Runs: {rules['repetitions']}; load {rules['load_before']}."),
             f"That process (imports, ingest {s.get('ingest', 0):.0f} s, validate, the DuckDB queries; no compute or publish) peaked at {rules['peak_rss_mib']:,.0f} MiB.",
             "",
@@ -599,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cli-scales", default="council", help="scales to time `scorecard run` at (with and without Prefect)")
     parser.add_argument("--backfill-months", type=int, default=24)
     parser.add_argument("--backfill-reps", type=int, default=1)
-    parser.add_argument("--backfill-publish", action="store_true", help="publish every backfilled month (pipeline.backfill)")
+    parser.add_argument("--backfill-publish", action="store_true", help="publish every backfilled month")
     parser.add_argument("--rules-scale", default="national")
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="where the generated extracts are kept (not the repository)")
     parser.add_argument("--results", default=str(DEFAULT_RESULTS))

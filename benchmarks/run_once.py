@@ -1,17 +1,18 @@
 """One measurement in a fresh process; prints one JSON object as the last line of stdout.
 
-Run by benchmarks/run_benchmarks.py (never imported by the pipeline). Kinds:
+Run by benchmarks/run_benchmarks.py (never imported by the pipeline). Every kind goes through
+the run spine (fostering_scorecard.run), with a runner whose events give each step's seconds:
 
-  stages    imports, then pipeline.prepare / ingest / validate / compute / publish for one month,
-            each timed, without Prefect (the steps the flow runs as tasks)
-  backfill  imports, then N months from one ingest and validation: compute() per month with
-            pipeline.backfill's shared month cache and models connection (with --publish, pipeline.backfill() itself: compute + publish per month)
-  rules     imports, prepare, ingest, then pipeline.validate() against the same single-row
-            rules (not-null, in-set, ranges, date order, key uniqueness) written as one
-            DuckDB query per extract straight over the CSV files
+  stages    imports, then run.run_month for one month without Prefect, each step timed
+            (--no-publish: the publish step is not run)
+  backfill  imports, then run.backfill over N months from one ingest and validation (the
+            shared month cache and models connection); compute only unless --publish
+  rules     imports, then the spine's prepare / ingest / validate (run.check_extracts) against
+            the same single-row rules (not-null, in-set, ranges, date order, key uniqueness)
+            written as one DuckDB query per extract straight over the CSV files
 
 Usage: python benchmarks/run_once.py KIND --extracts DIR --output DIR --month YYYY-MM
-         [--months N] [--no-publish | --publish] [--profile STAGE --profile-out FILE]
+         [--project DIR] [--months N] [--no-publish | --publish] [--profile STAGE --profile-out FILE]
 
 Timings are wall-clock seconds (time.perf_counter); peak memory is ru_maxrss of this process
 (Linux: KiB), and of its largest child process if any. Nothing printed holds a record id.
@@ -36,7 +37,7 @@ HEAVY_IMPORTS = [
     ("pandas", "pandas"),
     ("duckdb", "duckdb"),
     ("matplotlib", "matplotlib.pyplot"),
-    ("fostering_scorecard", "fostering_scorecard.pipeline"),
+    ("fostering_scorecard", "fostering_scorecard.run"),
     ("great_expectations", "great_expectations"),
     ("openpyxl", "openpyxl"),
 ]
@@ -49,9 +50,6 @@ def peak_memory_mib() -> dict:
 
 
 def timed_imports() -> dict:
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("TQDM_DISABLE", "1")
     times = {}
     for label, module in HEAVY_IMPORTS:
         start = time.perf_counter()
@@ -64,37 +62,44 @@ def timed_imports() -> dict:
 
 
 class Clock:
-    """Adds up wall time per named stage."""
+    """Adds up wall time per named stage: the spine's step events, and wrapped functions."""
 
     def add(self, name: str, seconds: float) -> None:
         self.stages[name] = self.stages.get(name, 0.0) + seconds
 
     def __init__(self, profile: str | None = None, profile_out: str | None = None) -> None:
         self.stages: dict[str, float] = {}
+        self.by_month: dict[str, dict[str, float]] = {}
         self.profile, self.profile_out = profile, profile_out
+        self._profiler = None
 
-    def run(self, name: str, function, *args, **kwargs):
-        profiler = None
-        if name in (self.profile or "").split(","):  # cProfile these stages; stats to <profile_out>.<stage>
+    # As a listener of the spine's events: each step's seconds.
+    def step_started(self, step: str, month: str | None) -> None:
+        if step in (self.profile or "").split(","):  # cProfile these steps; stats to <profile_out>.<step>
             import cProfile
 
-            profiler = cProfile.Profile()
-            profiler.enable()
-        start = time.perf_counter()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            self.add(name, time.perf_counter() - start)
-            if profiler is not None:
-                profiler.disable()
-                profiler.dump_stats(f"{self.profile_out}.{name}")
+            self._profiler = cProfile.Profile()
+            self._profiler.enable()
+
+    def step_finished(self, event) -> None:
+        if self._profiler is not None:
+            self._profiler.disable()
+            self._profiler.dump_stats(f"{self.profile_out}.{event.step}")
+            self._profiler = None
+        self.add(event.step, event.seconds)
+        if event.month:
+            self.by_month.setdefault(event.month, {})[event.step] = round(event.seconds, 4)
 
     def wrap(self, owner, attribute: str, name: str) -> None:
         """Time every call of owner.attribute (a module function or a class method) under name."""
         original = getattr(owner, attribute)
 
         def timed(*args, **kwargs):
-            return self.run(name, original, *args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.add(name, time.perf_counter() - start)
 
         setattr(owner, attribute, timed)
 
@@ -102,84 +107,89 @@ class Clock:
 def time_great_expectations(clock: Clock) -> None:
     """Charge the Great Expectations part of validation (context set-up and suite runs) to
     its own line, so validation can be split into GX and the rest (typing, keys, SQL checks)."""
-    from fostering_scorecard import validate
+    from fostering_scorecard import validation
 
-    if hasattr(validate, "SuiteRunner"):
-        clock.wrap(validate.SuiteRunner, "__init__", "validate_gx_setup")
-        if hasattr(validate.SuiteRunner, "failures"):
-            clock.wrap(validate.SuiteRunner, "failures", "validate_gx_suites")
+    clock.wrap(validation.SuiteRunner, "__init__", "validate_gx_setup")
+    clock.wrap(validation.SuiteRunner, "failures", "validate_gx_suites")
+
+
+def spine_runner(clock: Clock, publish: bool):
+    """The spine's runner, timed by the clock; without publish, the publish step is not run."""
+    from fostering_scorecard import run
+
+    class Runner(run.Runner):
+        def step(self, step, month, function, *args, **kwargs):
+            if step == "publish" and not publish:
+                return None  # not run, not timed
+            return super().step(step, month, function, *args, **kwargs)
+
+    return Runner(clock)
+
+
+def open_project(args):
+    from fostering_scorecard import project
+
+    return project.load(Path(args.project))
 
 
 def stages(args, clock: Clock) -> dict:
-    from fostering_scorecard import pipeline
+    from fostering_scorecard import run
 
     time_great_expectations(clock)
-    ctx = clock.run("prepare", pipeline.prepare, args.month, Path(args.extracts), Path(args.output))
-    raws = clock.run("ingest", pipeline.ingest, ctx)
-    validated = clock.run("validate", pipeline.validate, ctx, raws)
-    figures = clock.run("compute", pipeline.compute, ctx, validated)
-    # compute() has returned (rows, history) and, later, one MonthFigures object: publish takes
-    # back whatever compute gave.
-    rows = figures[0] if isinstance(figures, tuple) else figures.rows
-    published_with = figures if isinstance(figures, tuple) else (figures,)
+    counts = {}
+
+    class Counts:  # what was read and computed, from the spine's events (counts only)
+        def step_started(self, step, month):
+            pass
+
+        def step_finished(self, event):
+            counts[event.step] = event
+
     status = "not published (--no-publish)"
-    if args.publish:
-        try:
-            status = getattr(clock.run("publish", pipeline.publish, ctx, validated, *published_with), "status", "")
-        except Exception as exc:  # noqa: BLE001 (any failure: the stages before still count, and it is reported, not hidden)
-            clock.stages["publish_failed"] = clock.stages.pop("publish")
-            status = f"publish failed: {type(exc).__name__}: {str(exc)[:300]}"
+    runner = spine_runner(clock, args.publish)
+    runner.listeners = (*runner.listeners, Counts())
+    try:
+        result = run.run_month(open_project(args), args.month, Path(args.extracts), Path(args.output), runner=runner)
+        if args.publish:
+            status = result.status
+    except Exception as exc:  # noqa: BLE001 (any failure: the steps before still count, and it is reported, not hidden)
+        if "compute" not in counts:
+            raise
+        clock.stages["publish_failed"] = clock.stages.pop("publish", 0.0)
+        status = f"publish failed: {type(exc).__name__}: {str(exc)[:300]}"
+    ingest = counts["ingest"]
     return {
-        "rows_read": sum(len(r.rows) + len(getattr(r, "rejected", [])) for r in raws.values()),
-        "rows_by_extract": {name: len(r.rows) for name, r in sorted(raws.items())},
-        "metrics": len(rows),
+        "rows_read": ingest.counts["rows_read"],
+        "rows_by_extract": {detail.split(":")[0]: int(detail.split(": ")[1].split()[0].replace(",", "")) for detail in ingest.details},
+        "metrics": counts["compute"].counts["indicators"],
         "status": status,
     }
 
 
 def backfill(args, clock: Clock) -> dict:
-    """Ingest and validate once, then compute (and, with --publish, publish) each month, as
-    pipeline.backfill does; with --publish it calls pipeline.backfill itself."""
-    from fostering_scorecard import periods, pipeline
+    """run.backfill over the months ending at --month: compute only (the publish step is not
+    run) unless --publish."""
+    from fostering_scorecard import periods, run
 
     time_great_expectations(clock)
     first = periods.shift_month(args.month, -(args.months - 1))
-    if args.publish and hasattr(pipeline, "backfill"):
-        for name in ("ingest", "validate", "compute", "publish"):
-            clock.wrap(pipeline, name, name)
-        results = clock.run("backfill", pipeline.backfill, first, args.month, Path(args.extracts), Path(args.output))
-        return {"months": len(results), "first_month": first, "last_month": args.month, "published": True}
     start = time.perf_counter()
-    base = clock.run("prepare", pipeline.prepare, args.month, Path(args.extracts), Path(args.output))
-    validated = clock.run("validate", pipeline.validate, base, clock.run("ingest", pipeline.ingest, base))
-    months, month, per_month = [], first, []
-    while True:
-        months.append(month)
-        if month == args.month:
-            break
-        month = periods.shift_month(month, 1)
-    # As pipeline.backfill: one models connection and one month cache for all the months.
-    month_cache: dict = {}
-    con = pipeline.open_models(base, validated)
-    try:
-        for month in months:
-            ctx = pipeline.for_month(base, month)
-            one = time.perf_counter()
-            clock.run("compute", pipeline.compute, ctx, validated, month_cache, con)
-            per_month.append(round(time.perf_counter() - one, 4))
-    finally:
-        con.close()
+    results = run.backfill(open_project(args), first, args.month, Path(args.extracts), Path(args.output), runner=spine_runner(clock, args.publish))
     clock.add("backfill", time.perf_counter() - start)
-    return {"months": len(months), "first_month": first, "last_month": args.month, "published": False, "compute_by_month": per_month}
+    months = sorted(clock.by_month)
+    return {
+        "months": len(results), "first_month": first, "last_month": args.month, "published": bool(args.publish),
+        "compute_by_month": [clock.by_month[m].get("compute", 0.0) for m in months if "compute" in clock.by_month[m]],
+    }
 
 
 def rules_query(extract, suite: dict, parameters: dict, csv_path: Path, date_formats) -> str:
     """The suite's single-row rules as one aggregate query over the CSV: one count per rule.
     Values are typed with the pipeline's own casts, so both sides check the same values."""
-    from fostering_scorecard.validate import _cast
+    from fostering_scorecard.validation.types_and_keys import cast_sql
 
     columns = {c.name: c for c in extract.columns}
-    typed = ", ".join(f'{_cast(c, date_formats)} AS "{c.name}"' for c in extract.columns)
+    typed = ", ".join(f'{cast_sql(c, date_formats)} AS "{c.name}"' for c in extract.columns)
 
     def literal(value) -> str:
         if isinstance(value, dict) and "$PARAMETER" in value:
@@ -231,12 +241,11 @@ def rules_query(extract, suite: dict, parameters: dict, csv_path: Path, date_for
 def rules(args, clock: Clock) -> dict:
     import duckdb
 
-    from fostering_scorecard import pipeline, validate
+    from fostering_scorecard import ingest, run, validation
 
     time_great_expectations(clock)
-    ctx = clock.run("prepare", pipeline.prepare, args.month, Path(args.extracts), Path(args.output))
-    raws = clock.run("ingest", pipeline.ingest, ctx)
-    validated = clock.run("validate", pipeline.validate, ctx, raws)
+    ctx, validated = run.check_extracts(spine_runner(clock, publish=False), open_project(args), args.month, Path(args.extracts), Path(args.output))
+    raws = {name: v.raw for name, v in validated.items()}
     del validated
     per_extract = {}
     con = duckdb.connect()
@@ -246,10 +255,10 @@ def rules(args, clock: Clock) -> dict:
             extract = raw.extract
             query = rules_query(
                 extract,
-                validate.load_suite(extract),
-                validate.suite_parameters(extract, ctx.extract_info.extract_date),
+                validation.load_suite(extract),
+                validation.suite_parameters(extract, ctx.extract_info.extract_date),
                 raw.path,
-                raw.date_formats or validate.DEFAULT_DATE_FORMATS,
+                raw.date_formats or ingest.DEFAULT_DATE_FORMATS,
             )
             one = time.perf_counter()
             counts = con.execute(query).fetchone()
@@ -266,15 +275,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extracts", required=True)
     parser.add_argument("--output", required=True)
     parser.add_argument("--month", required=True)
+    parser.add_argument("--project", default=str(Path(__file__).resolve().parents[1] / "data" / "sample"), help="the council project (default: the sample council)")
     parser.add_argument("--months", type=int, default=24, help="backfill: how many months, ending at --month")
     parser.set_defaults(publish=None)
     parser.add_argument("--no-publish", dest="publish", action="store_false", help="stop after compute (stages), or compute only (backfill)")
-    parser.add_argument("--publish", dest="publish", action="store_true", help="backfill: publish every month too (pipeline.backfill)")
+    parser.add_argument("--publish", dest="publish", action="store_true", help="backfill: publish every month too")
     parser.add_argument("--profile", metavar="STAGE", help="cProfile these stages (comma-separated, e.g. validate,publish)")
     parser.add_argument("--profile-out", metavar="FILE", default="stage.prof", help="the stats go to FILE.<stage>")
     args = parser.parse_args(argv)
+    from fostering_scorecard import environment
     from fostering_scorecard.pack import allow_worker_processes
 
+    environment.apply()
     allow_worker_processes()  # as the scorecard command does (this script is guarded)
     if args.publish is None:
         args.publish = args.kind == "stages"
@@ -286,7 +298,6 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    os.umask(0o077)
     details = {"stages": stages, "backfill": backfill, "rules": rules}[args.kind](args, clock)
     total = time.perf_counter() - PROCESS_START
     record = {

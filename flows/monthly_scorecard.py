@@ -1,12 +1,16 @@
 """Prefect flows: one month's fostering scorecard, a backfill of many months, and the monthly
-deployment that runs the scorecard on a schedule. Thin: each task calls one pipeline step.
+deployment that runs the scorecard on a schedule.
+
+Thin: the order of the steps is in fostering_scorecard.run (the run spine); these flows give it
+a runner that makes each step a Prefect task and writes each step's counts to the run's log.
 
 Privacy and audit choices, on purpose:
 - no task caching and no result persistence: Prefect would otherwise pickle DataFrames of
   personal data to disk;
-- flow run names and parameters carry only months and folder paths, never record ids;
-- one run per month at a time (a lock on the output folder), and a concurrency limit of one
-  on the deployment.
+- flow run names, parameters and log lines carry only months, folder paths and counts, never
+  record ids;
+- one run per month at a time (the spine's lock on the output folder), and a concurrency limit
+  of one on each deployment.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from fostering_scorecard import audit, pack, pipeline
+from fostering_scorecard import pack, run
 from fostering_scorecard.periods import month_of
 from fostering_scorecard.project import load as load_project
 
@@ -27,7 +32,7 @@ from fostering_scorecard.project import load as load_project
 # runner), so the pack may use its worker processes.
 pack.allow_worker_processes()
 
-TASK_OPTIONS = {"cache_policy": None, "persist_result": False, "retries": 0}
+TASK_OPTIONS = {"cache_policy": NO_CACHE, "persist_result": False, "retries": 0}
 
 # The schedule: 07:00 UK time on the 5th of each month, for the month before.
 SCHEDULE_CRON = "0 7 5 * *"
@@ -37,6 +42,28 @@ BACKFILL_DEPLOYMENT_NAME = "backfill"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="reporting month, YYYY-MM (for example 2020-03)")]
+
+
+class TaskRunner(run.Runner):
+    """Each step of the spine as a Prefect task (named after the step, and its month)."""
+
+    def call(self, step: str, month: str | None, function, *args, **kwargs):
+        as_task = task(function, name=step, task_run_name=f"{step}-{month}" if month else step, **TASK_OPTIONS)
+        return as_task(*args, **kwargs)
+
+
+class RunLog:
+    """Each step's counts in the flow run's log, so a Prefect server's UI shows what each run
+    did (counts, status and version: never an identifier)."""
+
+    def step_started(self, step: str, month: str | None) -> None:
+        pass
+
+    def step_finished(self, event: run.StepEvent) -> None:
+        logger = get_run_logger()
+        logger.info("%s%s: %s (%.1f s)", event.step, f" {event.month}" if event.month else "", event.summary, event.seconds)
+        for detail in event.details:
+            logger.info("  %s", detail)
 
 
 def month_before(moment: dt.datetime) -> str:
@@ -59,35 +86,8 @@ def _run_name() -> str:
     return f"scorecard-{flow_run.parameters.get('month') or scheduled_month()}"
 
 
-@task(name="prepare", **TASK_OPTIONS)
-def prepare(month: str, project_dir: str, extracts_dir: str | None, output_dir: str | None) -> pipeline.RunContext:
-    project = load_project(Path(project_dir))
-    return pipeline.prepare(project, month, extracts_dir and Path(extracts_dir), output_dir and Path(output_dir))
-
-
-@task(name="ingest", **TASK_OPTIONS)
-def ingest(ctx):
-    return pipeline.ingest(ctx)
-
-
-@task(name="validate", **TASK_OPTIONS)
-def validate(ctx, raws):
-    return pipeline.validate(ctx, raws)
-
-
-@task(name="compute metrics", **TASK_OPTIONS)
-def compute(ctx, validated):
-    return pipeline.compute(ctx, validated)
-
-
-@task(name="publish pack", **TASK_OPTIONS)
-def publish(ctx, validated, figures):
-    return pipeline.publish(ctx, validated, figures)
-
-
-@task(name="month", task_run_name="month-{month}", **TASK_OPTIONS)
-def backfill_month(month: str, base, validated, month_cache: dict, con):
-    return pipeline.backfill_month(pipeline.for_month(base, month), validated, month_cache, con)
+def _folder(path: str | None) -> Path | None:
+    return Path(path) if path else None
 
 
 @flow(
@@ -103,16 +103,10 @@ def monthly_scorecard(
     extracts_dir: str | None = None,
     output_dir: str | None = None,
 ) -> str:
-    """Ingest, validate, compute and publish the scorecard for `month` (YYYY-MM; default: the
-    month before the scheduled time)."""
-    month = month or scheduled_month()
-    output_dir = output_dir or str(load_project(Path(project_dir)).outputs_dir)
-    with audit.month_lock(Path(output_dir), month):
-        ctx = prepare(month, project_dir, extracts_dir, output_dir)
-        raws = ingest(ctx)
-        validated = validate(ctx, raws)
-        figures = compute(ctx, validated)
-        result = publish(ctx, validated, figures)
+    """The scorecard for `month` (YYYY-MM; default: the month before the scheduled time) of the
+    council project in project_dir (its own extracts and output folders unless given)."""
+    project = load_project(Path(project_dir))
+    result = run.run_month(project, month or scheduled_month(), _folder(extracts_dir), _folder(output_dir), runner=TaskRunner(RunLog()))
     return str(result.month_dir)
 
 
@@ -132,20 +126,9 @@ def backfill_scorecard(
 ) -> list[str]:
     """Every month from first_month to last_month in one flow run: the extracts are read and
     validated once; months already produced from the same inputs and code are skipped."""
-    months = pipeline.months_between(first_month, last_month)
-    base = prepare(last_month, project_dir, extracts_dir, output_dir)
-    validated = validate(base, ingest(base))
-    month_cache: dict = {}  # each month-end computed once across the whole backfill
-    statuses = []
-    # One models connection for every month (tasks run in this thread: DuckDB is not shared
-    # across threads).
-    with pipeline.open_models(base, validated) as con:
-        for number, month in enumerate(months, start=1):
-            pipeline.log.info("month %d of %d: %s", number, len(months), month)
-            result = backfill_month(month, base, validated, month_cache, con)
-            statuses.append(f"{month}: {result.status} v{result.version}")
-    pipeline.build_series(base.output_dir)
-    return statuses
+    project = load_project(Path(project_dir))
+    results = run.backfill(project, first_month, last_month, _folder(extracts_dir), _folder(output_dir), runner=TaskRunner(RunLog()))
+    return [f"{result.month}: {result.status} v{result.version}" for result in results]
 
 
 def monthly_deployment(project_dir: str, extracts_dir: str, output_dir: str):
@@ -157,7 +140,7 @@ def monthly_deployment(project_dir: str, extracts_dir: str, output_dir: str):
         name=DEPLOYMENT_NAME,
         schedules=[Cron(SCHEDULE_CRON, timezone=SCHEDULE_TIMEZONE)],
         parameters={"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir},
-        entrypoint_type=EntrypointType.MODULE_PATH,
+        entrypoint_type=EntrypointType.MODULE_PATH,  # found in the installed package, from any folder
         concurrency_limit=1,
         description="Monthly fostering scorecard for the previous month (pass month=YYYY-MM to run another).",
         tags=["fostering-scorecard"],

@@ -17,8 +17,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 # streams: without this, logging prints a harmless "I/O operation on closed file" traceback.
 logging.raiseExceptions = False
 
-from fostering_scorecard import periods, pipeline, project  # noqa: E402
-from fostering_scorecard import scorecard as sc  # noqa: E402
+from fostering_scorecard import models, periods, project  # noqa: E402
+from fostering_scorecard import run as spine  # noqa: E402
 from builders import SAMPLE_PROJECT  # noqa: E402
 
 
@@ -31,7 +31,7 @@ def sample_project():
 @pytest.fixture(scope="session")
 def suite_runner():
     """One Great Expectations context for the whole test session (it is slow to start)."""
-    from fostering_scorecard.validate import SuiteRunner
+    from fostering_scorecard.validation import SuiteRunner
 
     return SuiteRunner()
 
@@ -44,8 +44,8 @@ def validated_extracts(tmp_path, suite_runner, sample_project):
         from builders import write_extracts
 
         folder = write_extracts(tmp_path / "extracts", **tables)
-        ctx = pipeline.prepare(sample_project, month, folder, tmp_path / "out")
-        return ctx, pipeline.validate(ctx, pipeline.ingest(ctx), suite_runner)
+        ctx = spine.prepare(sample_project, month, folder, tmp_path / "out")
+        return ctx, spine.validate(ctx, spine.read_extracts(ctx), suite_runner)
 
     return run
 
@@ -57,7 +57,7 @@ def models_for(validated_extracts):
     @contextlib.contextmanager
     def models(month: str, **tables):
         ctx, validated = validated_extracts(month, **tables)
-        con = pipeline.open_models(ctx, validated)
+        con = spine.open_models(ctx, validated)
         try:
             yield ctx, con
         finally:
@@ -73,7 +73,7 @@ def scorecard_for(models_for):
     def run(month: str, **tables):
         with models_for(month, **tables) as (ctx, con):
             latest = periods.latest_complete_month(ctx.extract_info.extract_date)
-            return {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, month, latest)}
+            return {v.metric_id: v for v in models.compute_month(con, ctx.metrics, month, latest)}
 
     return run
 
@@ -85,7 +85,7 @@ def breakdowns_for(models_for):
     def run(month: str, **tables):
         with models_for(month, **tables) as (ctx, con):
             result: dict[str, dict[str, int]] = {}
-            for row in sc.compute_breakdowns(con, ctx.metrics, month):
+            for row in models.compute_breakdowns(con, ctx.metrics, month):
                 result.setdefault(row["metric_id"], {})[row["category"]] = row["count"]
             return result
 

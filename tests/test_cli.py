@@ -4,9 +4,11 @@ import os
 import subprocess
 import sys
 
-from builders import write_extracts
+from builders import SAMPLE_PROJECT, children_for, write_extracts
 
 from fostering_scorecard import cli
+
+PROJECT = ["--project", str(SAMPLE_PROJECT)]
 
 
 def test_help_explains_the_outputs_and_the_options():
@@ -26,8 +28,8 @@ def test_the_warm_up_imports_the_later_steps_libraries_in_the_background():
     # In a fresh process: the thread leaves Great Expectations, the pack renderer (matplotlib on
     # its file-only Agg backend, whatever the machine's default) and openpyxl imported.
     code = (
-        "import sys; from fostering_scorecard import pipeline; pipeline.warm_up().join(); "
-        "import matplotlib; print(all(m in sys.modules for m in pipeline.HEAVY_MODULES), matplotlib.get_backend())"
+        "import sys; from fostering_scorecard import run; run.warm_up().join(); "
+        "import matplotlib; print(all(m in sys.modules for m in run.HEAVY_MODULES), matplotlib.get_backend())"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "TkAgg"})
     assert result.stdout.split() == ["True", "Agg"], result.stderr
@@ -36,7 +38,7 @@ def test_the_warm_up_imports_the_later_steps_libraries_in_the_background():
 def test_a_missing_file_stops_with_a_message_and_no_traceback(tmp_path, capsys):
     folder = write_extracts(tmp_path / "x")
     (folder / "episodes.csv").unlink()
-    assert cli.main(["run", "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]) == 1
+    assert cli.main(["run", *PROJECT, "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err
     assert "episodes.csv: file not found" in err and "How to fix" in err
     assert "Traceback" not in err
@@ -45,12 +47,12 @@ def test_a_missing_file_stops_with_a_message_and_no_traceback(tmp_path, capsys):
 
 def test_a_badly_written_month_is_explained(tmp_path, capsys):
     folder = write_extracts(tmp_path / "x")
-    assert cli.main(["run", "--month", "March", "--extracts", str(folder)]) == 1
+    assert cli.main(["run", *PROJECT, "--month", "March", "--extracts", str(folder)]) == 1
     assert "YYYY-MM" in capsys.readouterr().err
 
 
 def test_default_month_is_the_last_complete_month_before_the_extract(tmp_path):
-    from fostering_scorecard.pipeline import default_month
+    from fostering_scorecard.run import default_month
 
     folder = write_extracts(tmp_path / "x", extract_date="2020-04-05")
     assert default_month(folder) == "2020-03"
@@ -85,30 +87,30 @@ def test_serve_without_a_prefect_server_says_how_to_start_one(monkeypatch, capsy
 
 
 def test_a_month_already_being_written_is_refused_with_a_message(tmp_path, capsys):
-    from fostering_scorecard import audit
+    from fostering_scorecard import publish
 
     folder = write_extracts(tmp_path / "x")
-    with audit.month_lock(tmp_path / "out", "2020-03", reentrant=False):
-        assert cli.main(["run", "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]) == 1
+    with publish.month_lock(tmp_path / "out", "2020-03"):  # as another run would hold it
+        assert cli.main(["run", *PROJECT, "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]) == 1
     assert "another run of 2020-03 is already writing to" in capsys.readouterr().err
 
 
 def test_run_then_verify_says_reproduced_and_a_changed_extract_is_not(tmp_path, capsys, monkeypatch):
-    from fostering_scorecard import audit, pack
+    from fostering_scorecard import pack, publish
 
-    pinned = audit.code_version()
-    monkeypatch.setattr(audit, "code_version", lambda: dict(pinned))
+    pinned = publish.manifest.code_version()
+    monkeypatch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
     monkeypatch.setattr(pack, "write_pack", light_pack)
     folder = write_extracts(tmp_path / "x", carers=[{"household_id": "H1", "approval_date": "01/05/2019"}])
     out = tmp_path / "out"
-    assert cli.main(["run", "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(out)]) == 0
-    assert "2020-03 published as version 1" in capsys.readouterr().out
+    assert cli.main(["run", *PROJECT, "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(out)]) == 0
+    assert "2020-03 published as version 1." in capsys.readouterr().out
 
-    assert cli.main(["verify", "--month", "2020-03", "--output", str(out)]) == 0
+    assert cli.main(["verify", *PROJECT, "--month", "2020-03", "--output", str(out)]) == 0
     assert "REPRODUCED: 2020-03 version 1" in capsys.readouterr().out
 
     changed = write_extracts(tmp_path / "y", carers=[{"household_id": "H1", "approval_date": "01/05/2018"}])
-    assert cli.main(["rerun", "--month", "2020-03", "--output", str(out), "--extracts", str(changed)]) == 1
+    assert cli.main(["rerun", *PROJECT, "--month", "2020-03", "--output", str(out), "--extracts", str(changed)]) == 1
     printed = capsys.readouterr().out
     assert "NOT REPRODUCED" in printed and "inputs: carers.csv changed" in printed
 
@@ -140,3 +142,29 @@ def test_when_the_early_api_cannot_start_prefect_starts_its_own(monkeypatch, cap
     monkeypatch.setattr(prefect_api.sys, "executable", "/bin/false")  # exits at once
     assert prefect_api.api_url_when_ready(prefect_api.start_early()) is None
     assert "Prefect starts its own" in capsys.readouterr().err
+
+
+def test_the_command_shows_one_line_per_step_and_a_summary_and_none_of_prefects_chatter(tmp_path):
+    """Through the Prefect flow with its temporary server, as `make run` does: the analyst sees
+    each step with its counts, then where the pack is, what was published and the rows set
+    aside; no link to a server that is gone after the run, no library messages."""
+    episodes = [{"CHILD": "C1", "DECOM": "01/01/2019", "RNE": "S"}]
+    folder = write_extracts(
+        tmp_path / "x", episodes=episodes, header=children_for(episodes),
+        carers=[{"household_id": "H1", "approval_date": "01/05/2019"}, {"household_id": "H2", "approval_date": "31/02/2019"}],
+    )
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
+    env.pop("PREFECT_API_URL", None)
+    command = [sys.executable, "-m", "fostering_scorecard.cli", "run", *PROJECT, "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    steps = [line.split()[0] for line in lines if line.startswith("  ") and line.rstrip().endswith(" s)")]
+    assert steps == ["prepare", "ingest", "validate", "compute", "publish"]
+    assert result.stdout.count("published as version 1") == 2  # the publish step, and the summary
+    assert any(line.startswith("Done in ") and line.endswith("2020-03 published as version 1.") for line in lines)
+    assert f"The pack: {tmp_path / 'out' / '2020-03' / 'scorecard_pack.pdf'}" in result.stdout
+    assert "1 of 4 rows set aside" in result.stdout
+    everything = result.stdout + result.stderr
+    for chatter in ("View at", "http://127.0.0.1", "ephemeral docs site", "Finished in state", "Traceback"):
+        assert chatter not in everything, chatter

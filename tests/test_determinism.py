@@ -8,7 +8,7 @@ import os
 import pytest
 from builders import children_for, write_extracts
 
-from fostering_scorecard import audit, pipeline
+from fostering_scorecard import publish, run
 
 MONTH = "2020-03"
 
@@ -18,11 +18,11 @@ def digests(folder):
 
 
 @pytest.fixture(scope="module")
-def run_and_rerun(tmp_path_factory, suite_runner):
+def run_and_rerun(tmp_path_factory, suite_runner, sample_project):
     # Pinned: another engineer editing the tree mid-test is not "the code changed".
-    pinned = audit.code_version()
+    pinned = publish.manifest.code_version()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(audit, "code_version", lambda: dict(pinned))
+        patch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
         root = tmp_path_factory.mktemp("determinism")
         episodes = [
             {"CHILD": "C1", "DECOM": "01/01/2017", "RNE": "S", "DEC": "01/06/2019", "REC": "X1"},
@@ -35,8 +35,8 @@ def run_and_rerun(tmp_path_factory, suite_runner):
             carers=[{"household_id": "H1", "approval_date": "01/05/2019"}, {"household_id": "H1", "approval_date": "bad"}],
             allegations=[{"household_id": "H1", "date_received": "03/03/2020"}],
         )
-        result = pipeline.run_month(MONTH, folder, root / "out", runner=suite_runner)
-        report = pipeline.verify_month(MONTH, root / "out", keep_scratch=root / "scratch", runner=suite_runner)
+        result = run.run_month(sample_project, MONTH, folder, root / "out", suite_runner=suite_runner)
+        report = run.verify_month(sample_project, MONTH, root / "out", keep_scratch=root / "scratch", suite_runner=suite_runner)
     return root, result, report
 
 

@@ -3,11 +3,16 @@ and the same suppression in every format. Expected cells are worked out by hand 
 
 from __future__ import annotations
 
-import pytest
-from test_pack_fixtures import BREAKDOWNS, case
+import dataclasses
 
-from fostering_scorecard import disclosure, pack
-from fostering_scorecard.disclosure import SUPPRESSED, Rule
+import pytest
+from test_pack_fixtures import BREAKDOWNS, SAMPLE_SETTINGS, case
+
+from fostering_scorecard import pack
+from fostering_scorecard.definitions import DisclosureRules
+from fostering_scorecard.pack import disclosure
+from fostering_scorecard.pack.disclosure import SUPPRESSED, Rule
+from fostering_scorecard.pack.formatting import is_number
 
 RULE = Rule(max_suppressed=5)
 
@@ -49,10 +54,8 @@ def test_a_withheld_metric_is_hidden_in_every_month_zeros_included():
 
 
 def test_a_withheld_metric_must_be_in_the_registry():
-    from test_pack_fixtures import settings_with
-
-    settings = settings_with(public={"max_suppressed": 5, "withheld": ["no_such_metric"]})
-    with pytest.raises(ValueError, match=r"\[pack.public\] withheld: metric 'no_such_metric'"):
+    settings = dataclasses.replace(SAMPLE_SETTINGS, disclosure=DisclosureRules(max_suppressed=5, withheld=("no_such_metric",)))
+    with pytest.raises(ValueError, match=r"national/settings.toml \[disclosure\] withheld: metric 'no_such_metric'"):
         Rule.from_settings(settings, {"allegations_month"})
 
 
@@ -100,7 +103,7 @@ def test_no_count_from_1_to_5_survives_in_the_public_numbers(views):
     counts = [(r["metric_id"], c, r[c]) for r in public.rows for c in ("numerator", "denominator")]
     counts += [(h["metric_id"], c, h[c]) for h in public.history for c in ("numerator", "denominator")]
     counts += [(b["metric_id"], b["category"], b["count"]) for b in public.breakdowns]
-    assert [c for c in counts if pack.is_number(c[2]) and 1 <= c[2] <= 5] == []
+    assert [c for c in counts if is_number(c[2]) and 1 <= c[2] <= 5] == []
     # the planted zero stays a zero
     assert [h["value"] for h in public.history if (h["metric_id"], h["month"]) == ("applications_12m", "2024-03")] == [0.0]
 
@@ -156,7 +159,7 @@ def test_no_monthly_allegation_count_is_published_next_to_the_12_month_totals(vi
     _internal, public = views
     monthly = [h["value"] for h in public.history if h["metric_id"] == "allegations_month"]
     totals = [h["value"] for h in public.history if h["metric_id"] == "allegations_12m"]
-    assert set(monthly) == {"c"} and all(pack.is_number(t) for t in totals)
+    assert set(monthly) == {"c"} and all(is_number(t) for t in totals)
 
 
 def test_no_cell_hidden_this_month_is_shown_in_last_months_public_pack():
@@ -164,7 +167,7 @@ def test_no_cell_hidden_this_month_is_shown_in_last_months_public_pack():
     _i, public_now = pack.make_views(ctx, rows, history, [])
     ctx_before, rows_before, history_before = case("2025-02", overrides=SMALL)
     _i, public_before = pack.make_views(ctx_before, rows_before, history_before, [])
-    shown_before = {(h["metric_id"], h["month"]): h["value"] for h in public_before.history if pack.is_number(h["value"])}
+    shown_before = {(h["metric_id"], h["month"]): h["value"] for h in public_before.history if is_number(h["value"])}
     hidden_now = [(h["metric_id"], h["month"]) for h in public_now.history if h["value"] == SUPPRESSED]
     assert hidden_now, "the fixture must hide something"
     assert [key for key in hidden_now if key in shown_before] == []

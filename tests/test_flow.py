@@ -8,9 +8,9 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from builders import children_for, write_extracts
+from builders import SAMPLE_PROJECT, children_for, write_extracts
 
-from fostering_scorecard import cli, pack, tables
+from fostering_scorecard import cli, environment, pack, prefect_api, tables
 
 LONDON = ZoneInfo("Europe/London")
 IDS = ["C000123", "C000124", "H00045", "H00046"]
@@ -18,17 +18,18 @@ IDS = ["C000123", "C000124", "H00045", "H00046"]
 
 @pytest.fixture(scope="module")
 def flows():
-    cli.configure_environment()
+    environment.apply(umask=False)
     return cli.load_flows()
 
 
 def test_the_monthly_deployment_runs_at_7_on_the_5th_uk_time_with_the_folders_as_parameters(flows):
-    deployment = flows.monthly_deployment("/landing", "/packs")
+    deployment = flows.monthly_deployment("/council", "/landing", "/packs")
     assert deployment.name == "monthly"
-    assert deployment.entrypoint.endswith("flows/monthly_scorecard.py:monthly_scorecard")
+    # Found in the installed package from any folder (no file path, no change of folder).
+    assert deployment.entrypoint == "fostering_scorecard.flows.monthly_scorecard.monthly_scorecard"
     [schedule] = deployment.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("0 7 5 * *", "Europe/London", True)
-    assert deployment.parameters == {"extracts_dir": "/landing", "output_dir": "/packs"}  # month: from the schedule
+    assert deployment.parameters == {"project_dir": "/council", "extracts_dir": "/landing", "output_dir": "/packs"}  # month: from the schedule
     assert deployment.concurrency_limit == 1
     month = deployment._parameter_openapi_schema.model_dump()["properties"]["month"]
     assert month["default"] is None
@@ -36,7 +37,7 @@ def test_the_monthly_deployment_runs_at_7_on_the_5th_uk_time_with_the_folders_as
 
 
 def test_the_backfill_deployment_has_no_schedule(flows):
-    deployment = flows.backfill_deployment("/landing", "/packs")
+    deployment = flows.backfill_deployment("/council", "/landing", "/packs")
     assert deployment.schedules == [] and deployment.name == "backfill"
 
 
@@ -82,7 +83,9 @@ def flow_run(flows, tmp_path_factory):
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "write_pack", light_pack)
-        state = flows.monthly_scorecard(month="2020-03", extracts_dir=str(landing), output_dir=str(root / "out"), return_state=True)
+        state = flows.monthly_scorecard(
+            month="2020-03", project_dir=str(SAMPLE_PROJECT), extracts_dir=str(landing), output_dir=str(root / "out"), return_state=True
+        )
     assert state.is_completed(), state
     return root, state, asyncio.run(_read_back(state.state_details.flow_run_id))
 
@@ -114,8 +117,21 @@ def test_the_run_name_and_parameters_hold_the_month_and_folders_only(flow_run):
     root, _, recorded = flow_run
     run = recorded["run"]
     assert run.name == "scorecard-2020-03"
-    assert run.parameters == {"month": "2020-03", "extracts_dir": str(root / "landing"), "output_dir": str(root / "out")}
-    assert sorted(t.name.rsplit("-", 1)[0] for t in recorded["task_runs"]) == ["compute metrics", "ingest", "prepare", "publish pack", "validate"]
+    assert run.parameters == {
+        "month": "2020-03", "project_dir": str(SAMPLE_PROJECT), "extracts_dir": str(root / "landing"), "output_dir": str(root / "out")
+    }
+    # One task per step of the run spine, in its order.
+    tasks = sorted(recorded["task_runs"], key=lambda t: t.expected_start_time or t.start_time)
+    assert [t.name for t in tasks] == ["prepare-2020-03", "ingest-2020-03", "validate-2020-03", "compute-2020-03", "publish-2020-03"]
+
+
+def test_the_run_log_says_what_each_step_did_in_counts(flow_run):
+    _, _, recorded = flow_run
+    messages = [log.message for log in recorded["logs"]]
+    assert any(m.startswith("ingest 2020-03: 6 files") for m in messages), messages
+    assert any(m.startswith("validate 2020-03: ") and "set aside" in m for m in messages)
+    assert any(m.strip().startswith("carers.csv: 2 read = 1 accepted + 1 set aside") for m in messages)
+    assert any(m.startswith("publish 2020-03: published as version 1") for m in messages)
 
 
 def test_no_child_or_carer_id_in_the_logs_or_artifacts_and_no_results_persisted(flow_run):
@@ -136,7 +152,7 @@ def test_prefect_result_storage_is_a_private_temporary_folder_removed_after_the_
 
     from prefect.settings import get_current_settings
 
-    with cli.private_prefect_storage():
+    with prefect_api.private_storage():
         folder = get_current_settings().results.local_storage_path
         assert os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"] == str(folder)
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -153,6 +169,8 @@ def test_the_backfill_flow_publishes_each_month_and_the_series(flows, tmp_path):
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "write_pack", light_pack)
-        statuses = flows.backfill_scorecard(first_month="2020-02", last_month="2020-03", extracts_dir=str(landing), output_dir=str(tmp_path / "out"))
+        statuses = flows.backfill_scorecard(
+            first_month="2020-02", last_month="2020-03", project_dir=str(SAMPLE_PROJECT), extracts_dir=str(landing), output_dir=str(tmp_path / "out")
+        )
     assert statuses == ["2020-02: published v1", "2020-03: published v1"]
     assert (tmp_path / "out" / "scorecard_series.csv").is_file()

@@ -1,15 +1,28 @@
-"""docs/ and expectations/ are generated from config/: the committed copies must be current."""
+"""docs/data-contract.md, docs/metrics.md and expectations/ are generated from the tool's national
+definitions by tools/generate_docs.py: the committed copies must be current."""
 
-from fostering_scorecard.generated import expected_files
+import sys
+
+from builders import REPOSITORY
+
+from fostering_scorecard import definitions, resources
+
+sys.path.insert(0, str(REPOSITORY / "tools"))  # tools/ is a development folder, not part of the package
+from generate_docs import expected_files  # noqa: E402
 
 
 def test_generated_files_are_up_to_date():
-    stale = [str(path) for path, text in expected_files().items() if not path.exists() or path.read_text() != text]
-    assert not stale, f"re-run `python -m fostering_scorecard.generated`; stale: {stale}"
+    stale = [str(path) for path, text in expected_files(REPOSITORY).items() if not path.exists() or path.read_text() != text]
+    assert not stale, f"re-run `python tools/generate_docs.py`; stale: {stale}"
 
 
 def test_every_metric_has_its_sql_file():
-    from fostering_scorecard.config import SQL_DIR, load_metrics
-
-    missing = [m.sql for m in load_metrics() if not (SQL_DIR / "metrics" / m.sql).is_file()]
+    missing = [m.sql for m in definitions.load().metrics if not (resources.sql_dir() / "metrics" / m.sql).is_file()]
     assert missing == []
+
+
+def test_the_metrics_doc_is_national_and_says_where_targets_are_set():
+    text = expected_files(REPOSITORY)[REPOSITORY / "docs" / "metrics.md"]
+    assert "targets.toml" in text and "data/sample/targets.toml" in text
+    assert "| targets |" not in text  # targets are a council's, never listed nationally
+    assert "`count_temporary_placements = false`; a project may change it" in text

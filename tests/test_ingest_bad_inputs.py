@@ -14,7 +14,7 @@ import pytest
 from builders import EXTRACTS, write_extracts
 
 from fostering_scorecard.ingest import ExtractError, check_extract, read_extract
-from fostering_scorecard.validate import load_suite, validate_extract
+from fostering_scorecard.validation import load_suite, validate_extract
 
 EXTRACT_DATE = dt.date(2020, 4, 5)
 HEADER = "household_id,household_type,approval_date,deregistration_date,deregistration_reason,approved_places,emergency_bed,assessment_bed,support_team,skills_level,status"

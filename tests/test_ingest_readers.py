@@ -8,7 +8,9 @@ from builders import EXTRACTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fostering_scorecard.ingest import _header, _read_record_by_record, _read_well_formed, read_extract
+from fostering_scorecard.ingest import read_extract
+from fostering_scorecard.ingest.header import read_header
+from fostering_scorecard.ingest.records import read_record_by_record, read_well_formed
 
 WIDTH = 4
 cell = st.one_of(
@@ -40,19 +42,19 @@ def same_records(fast, slow) -> bool:
 @given(lines=st.lists(line, max_size=6), line_end=st.sampled_from(["\n", "\r\n", "\r"]), last_end=st.booleans())
 def test_the_fast_reader_reads_what_the_record_by_record_reader_reads(lines, line_end, last_end):
     text = line_end.join(["a,b,c,d", *lines]) + (line_end if last_end else "")
-    width = len(_header(text))
-    fast = _read_well_formed(text, width)
+    width = len(read_header(text))
+    fast = read_well_formed(text, width)
     if fast is not None:
-        assert same_records(fast, _read_record_by_record(text, width, [("a", 0)]))
+        assert same_records(fast, read_record_by_record(text, width, [("a", 0)]))
 
 
 def test_a_plain_file_takes_the_fast_reader_and_a_ragged_one_does_not():
-    assert _read_well_formed('a,b\n1,"x, y"\r\n 2 ,\n', 2) is not None
-    assert _read_well_formed("a,b\n1,2\n3\n", 2) is None  # a line short of a field
-    assert _read_well_formed("a,b\n1,2\n\n3,4\n", 2) is None  # a blank line between records
-    assert _read_well_formed('a,b\n1,"x\ny"\n', 2) is None  # a value over two lines
-    assert _read_well_formed('a,b\n1,"x\n', 2) is None  # an unclosed quote
-    assert _read_well_formed("a,b\r1,2\r", 2) is None  # old Mac line ends
+    assert read_well_formed('a,b\n1,"x, y"\r\n 2 ,\n', 2) is not None
+    assert read_well_formed("a,b\n1,2\n3\n", 2) is None  # a line short of a field
+    assert read_well_formed("a,b\n1,2\n\n3,4\n", 2) is None  # a blank line between records
+    assert read_well_formed('a,b\n1,"x\ny"\n', 2) is None  # a value over two lines
+    assert read_well_formed('a,b\n1,"x\n', 2) is None  # an unclosed quote
+    assert read_well_formed("a,b\r1,2\r", 2) is None  # old Mac line ends
 
 
 def test_values_are_stripped_and_blank_is_missing_on_both_readers(tmp_path):

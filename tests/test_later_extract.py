@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from fostering_scorecard import pipeline
-from fostering_scorecard import scorecard as sc
-from fostering_scorecard.config import DEFAULT_EXTRACTS_DIR as SAMPLE
-from fostering_scorecard.config import load_extracts
+from builders import SAMPLE_EXTRACTS as SAMPLE
+from builders import SAMPLE_PROJECT
+
+from fostering_scorecard import definitions, models, project
+from fostering_scorecard import run as spine
 
 EARLY_EXTRACT = dt.date(2019, 4, 5)
 
@@ -49,7 +50,7 @@ def sample_rows(file: str) -> list[dict]:
 def as_extracted_on(date: dt.date, folder, truncate: bool = True):
     """Re-create the clean sample as the case-management system would have shown it on `date`."""
     folder.mkdir()
-    for name, extract in load_extracts().items():
+    for name, extract in definitions.load().extracts.items():
         kept = []
         for row in sample_rows(extract.file):
             if not truncate:
@@ -76,11 +77,11 @@ def as_extracted_on(date: dt.date, folder, truncate: bool = True):
 
 
 def scorecard(folder, month, runner, out):
-    ctx = pipeline.prepare(month, folder, out)
-    validated = pipeline.validate(ctx, pipeline.ingest(ctx), runner)
-    con = pipeline.open_models(ctx, validated)
+    ctx = spine.prepare(project.load(SAMPLE_PROJECT), month, folder, out)
+    validated = spine.validate(ctx, spine.read_extracts(ctx), runner)
+    con = spine.open_models(ctx, validated)
     try:
-        return {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, month)}, ctx.metrics
+        return {v.metric_id: v for v in models.compute_month(con, ctx.metrics, month)}, ctx.metrics
     finally:
         con.close()
 

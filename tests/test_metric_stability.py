@@ -8,13 +8,15 @@ import dataclasses
 
 from builders import children_for
 
-from fostering_scorecard import config, models
+from fostering_scorecard import models
 
 
-def with_setting(monkeypatch, **changes):
-    """Run with one switch of config/scorecard.toml changed."""
-    changed = dataclasses.replace(config.load_settings(), **changes)
-    monkeypatch.setattr("fostering_scorecard.pipeline.load_settings", lambda: changed)
+def scorecard_with_setting(models_for, month, changes, **tables):
+    """The scorecard as at the end of month with options of the project's scorecard.toml
+    changed ([stability] switches): the models are built again with the changed settings."""
+    with models_for(month, **tables) as (ctx, con):
+        models.create_models(con, dataclasses.replace(ctx.settings, **changes))
+        return {v.metric_id: v for v in models.compute_month(con, ctx.metrics, month)}
 
 
 def episode(child, start, rne="P", end="", rec="X1", **extra):
@@ -80,22 +82,25 @@ def test_short_term_counts_children_with_three_or_more_placements(scorecard_for)
     assert stability.value == 50.0
 
 
-def test_short_term_can_count_temporary_placements(scorecard_for, monkeypatch):
-    with_setting(monkeypatch, count_temporary_placements=True)
-    result = scorecard_for("2020-03", episodes=SHORT_TERM_EPISODES, header=children_for(SHORT_TERM_EPISODES))
+def test_short_term_can_count_temporary_placements(models_for):
+    result = scorecard_with_setting(
+        models_for, "2020-03", {"count_temporary_placements": True},
+        episodes=SHORT_TERM_EPISODES, header=children_for(SHORT_TERM_EPISODES),
+    )
     # C's respite (T3) and return now count as two more placements: A C E I K = 5 of 8.
     assert (result["stability_short_term"].numerator, result["stability_short_term"].denominator) == (5, 8)
 
 
-def test_adoption_with_current_carer_can_count_as_a_move(scorecard_for, monkeypatch):
-    with_setting(monkeypatch, adoption_with_current_carer_is_a_move=True)
+def test_adoption_with_current_carer_can_count_as_a_move(models_for):
     episodes = [
         # S, then placed for adoption with the same carer but (wrongly) coded RNE P, then a move.
         episode("Z", "01/01/2019", "S", "01/06/2019"),
         episode("Z", "01/06/2019", "P", "01/09/2019", PLACE="A5"),
         episode("Z", "01/09/2019", "P"),
     ]
-    result = scorecard_for("2020-03", episodes=episodes, header=children_for(episodes))
+    result = scorecard_with_setting(
+        models_for, "2020-03", {"adoption_with_current_carer_is_a_move": True}, episodes=episodes, header=children_for(episodes)
+    )
     # Counted as a move, A5 with RNE P makes three placements.
     assert result["stability_short_term"].numerator == 1
 

@@ -86,7 +86,7 @@ def test_allegation_rates_lado_outcomes_and_repeats(scorecard_for, breakdowns_fo
 
 
 def test_the_named_list_matches_the_count(models_for):
-    from fostering_scorecard import scorecard as sc
+    from fostering_scorecard import models
 
     carers = [
         {"household_id": "N1", "approval_date": "01/01/2015", "support_team": "West"},  # trained 01/06/2019
@@ -98,8 +98,8 @@ def test_the_named_list_matches_the_count(models_for):
         {"household_id": "N3", "completed_date": "01/02/2019", "course": "PACE"},
     ]
     with models_for("2020-03", carers=carers, training=training) as (ctx, con):
-        _columns, named = sc.operational_lists(con, "2020-03")["households_without_training_12m"]
-        counted = {v.metric_id: v for v in sc.compute_month(con, ctx.metrics, "2020-03")}["no_training_12m"]
+        _columns, named = models.operational_lists(con, "2020-03")["households_without_training_12m"]
+        counted = {v.metric_id: v for v in models.compute_month(con, ctx.metrics, "2020-03")}["no_training_12m"]
     # N2 and N3 have had no course since 31/03/2019; listed by team, then id.
     assert [row["household_id"] for row in named] == ["N2", "N3"]
     assert counted.numerator == len(named)

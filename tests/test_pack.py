@@ -179,7 +179,7 @@ def test_a_configured_chart_metric_missing_from_the_registry_is_named():
     from test_pack_fixtures import settings_with
 
     ctx, rows, points = case("2025-03", settings=settings_with(funnel=["enquiries_12m", "no_such_metric"]))
-    with pytest.raises(ValueError, match=r"\[pack\] funnel: metric 'no_such_metric' is not in config/metrics.toml"):
+    with pytest.raises(ValueError, match=r"national/settings.toml \[pack\] funnel: metric 'no_such_metric' is not in metrics.toml"):
         pack.make_views(ctx, rows, points, [])
 
 
@@ -258,27 +258,27 @@ def test_the_pdf_has_a_summary_page_and_area_pages(written):
 
 def test_the_pdf_holds_each_chart_png_as_it_is(written, march):
     """The area pages embed the charts/ PNGs' compressed rows unchanged (no second rasterising)."""
-    from fostering_scorecard import render
+    from fostering_scorecard.pack import pdf as pdf_writer
 
     *_, internal, _public = march
     pdf = (written / "scorecard_pack.pdf").read_bytes()
     assert len(re.findall(rb"/Subtype /Image\b", pdf)) == len(internal.charts)
     for name in ("charts/core_training_12m.png", "charts/area/funnel.png"):
-        width, height, rows = render._png_rgb_rows((written / name).read_bytes())
+        width, height, rows = pdf_writer._png_rgb_rows((written / name).read_bytes())
         assert (width, height) == (840, 456) and rows in pdf
 
 
 def test_a_chart_drawn_by_a_worker_process_is_the_same_as_one_drawn_here(march, monkeypatch):
-    from fostering_scorecard import render
+    from fostering_scorecard.pack import charts, workers
 
-    monkeypatch.setattr(pack, "_allowed_worker_processes", pack.WORKER_PROCESSES)
+    monkeypatch.setattr(workers, "_allowed_worker_processes", workers.WORKER_PROCESSES)
     *_, internal, public = march
     specs = [chart(internal, "funnel"), chart(internal, "core_training_12m")]
-    with pack.PackWorkers(specs, [public]) as workers:
-        workers._starting.join()  # the worker futures themselves: png() may draw here instead
-        from_workers = [workers._futures[pack.chart_key(spec)].result() for spec in specs]
-        assert [workers.png(spec) for spec in specs] == from_workers
-    assert from_workers == [render.chart_png(spec) for spec in specs]
+    with workers.PackWorkers(specs, [public]) as started:
+        started._starting.join()  # the worker futures themselves: png() may draw here instead
+        from_workers = [started._futures[workers.chart_key(spec)].result() for spec in specs]
+        assert [started.png(spec) for spec in specs] == from_workers
+    assert from_workers == [charts.chart_png(spec) for spec in specs]
 
 
 def _need(tool: str) -> str:
@@ -363,9 +363,9 @@ def test_a_script_without_a_main_guard_draws_the_pack_in_its_own_process(tmp_pat
     # workers only when an entry point allows them, so a plain script just works (no hang).
     script = tmp_path / "quick.py"
     script.write_text(
-        "from fostering_scorecard import pack\n"
-        "with pack.PackWorkers([], []) as workers: pass\n"
-        "print('allowed' if pack.worker_processes_allowed() else 'in this process')\n"
+        "from fostering_scorecard.pack import workers\n"
+        "with workers.PackWorkers([], []) as started: pass\n"
+        "print('allowed' if workers.worker_processes_allowed() else 'in this process')\n"
     )
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "in this process", result.stderr

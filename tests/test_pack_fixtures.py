@@ -1,5 +1,5 @@
 """Hand-built scorecards for the pack tests (no extracts, no SQL): a small registry, 25 months of
-numerators/denominators per metric, and rows derived the way pipeline.compute derives them.
+numerators/denominators per metric, and rows derived the way models.scorecard_row derives them.
 This module holds builders only; the tests are in test_pack*.py and test_disclosure*.py."""
 
 from __future__ import annotations
@@ -17,10 +17,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from builders import SAMPLE_PROJECT
 
-from fostering_scorecard import scorecard as sc
-from fostering_scorecard.config import ExtractInfo, Metric, Target, load_settings
+from fostering_scorecard import project
+from fostering_scorecard.models import indicators
+from fostering_scorecard.definitions import Metric, Target
 from fostering_scorecard.periods import as_at_date, shift_month
+
+SAMPLE_SETTINGS = project.load(SAMPLE_PROJECT).settings  # the sample council, national layout and rules
 
 
 def metric(id, area, unit="count", period="rolling_12m", direction="lower", benchmark=None, targets=(), title=None):
@@ -45,11 +49,9 @@ REGISTRY = [
 ]
 
 
-def settings_with(**pack_overrides):
-    """The project's settings with some [pack] keys replaced."""
-    settings = load_settings()
-    raw = {**settings.raw, "pack": {**settings.raw["pack"], **pack_overrides}}
-    return dataclasses.replace(settings, raw=raw)
+def settings_with(**layout):
+    """The sample project's settings with some of the pack layout (national [pack]) replaced."""
+    return dataclasses.replace(SAMPLE_SETTINGS, layout=dataclasses.replace(SAMPLE_SETTINGS.layout, **layout))
 
 
 def context(month="2025-03", metrics=REGISTRY, settings=None):
@@ -57,7 +59,7 @@ def context(month="2025-03", metrics=REGISTRY, settings=None):
     return SimpleNamespace(
         month=month, as_at=as_at, metrics=list(metrics),
         settings=settings or settings_with(funnel=["enquiries_12m", "applications_12m", "approvals_fytd"]),
-        extract_info=ExtractInfo(extract_date=as_at + dt.timedelta(days=5)),
+        extract_info=SimpleNamespace(extract_date=as_at + dt.timedelta(days=5)),
     )
 
 
@@ -106,30 +108,30 @@ def history(month="2025-03", metrics=REGISTRY, overrides=None, settings=None):
         as_at = as_at_date(mon)
         for m in metrics:
             numerator, denominator = counts[(m.id, mon)]
-            value = sc.compute_value(m, numerator, denominator)
-            target, tolerance, note = sc.target_for_date(m, as_at)
-            rag, reason = sc.rag_status(m.direction, value, target, tolerance)
+            value = indicators.compute_value(m, numerator, denominator)
+            target, tolerance, note = indicators.target_for_date(m, as_at)
+            rag, reason = indicators.rag_status(m.direction, value, target, tolerance)
             points.append({"metric_id": m.id, "month": mon, "as_at": as_at, "numerator": numerator, "denominator": denominator,
                            "value": value, "target": target, "target_note": note, "rag": rag, "rag_reason": reason})
     return points
 
 
 def rows_from(history_points, month, metrics=REGISTRY, settings=None):
-    """Scorecard rows as pipeline.compute builds them."""
+    """Scorecard rows as models.scorecard_row builds them."""
     settings = settings or settings_with()
     by_key = {(h["metric_id"], h["month"]): h for h in history_points}
     rows = []
     for m in metrics:
         now, last, year = (by_key[(m.id, shift_month(month, -b))] for b in (0, 1, 12))
         rows.append({
-            "metric_id": m.id, "title": m.title, "area": m.area, "period": sc.PERIOD_WORDS[m.period],
-            "period_start": sc.period_start(m, now["as_at"]).isoformat(), "period_end": now["as_at"].isoformat(),
+            "metric_id": m.id, "title": m.title, "area": m.area, "period": indicators.PERIOD_WORDS[m.period],
+            "period_start": indicators.period_start(m, now["as_at"]).isoformat(), "period_end": now["as_at"].isoformat(),
             "value": now["value"], "numerator": now["numerator"], "denominator": now["denominator"], "unit": m.unit,
             "target": now["target"], "target_note": now["target_note"], "rag": now["rag"], "rag_reason": now["rag_reason"],
             "direction_of_good": m.direction, "last_month_value": last["value"],
-            "change_vs_last_month": "not compared (cumulative)" if m.period == "fytd" else sc.describe_change(m, now["value"], last["value"], settings),
+            "change_vs_last_month": "not compared (cumulative)" if m.period == "fytd" else indicators.describe_change(m, now["value"], last["value"], settings),
             "same_month_last_year_value": year["value"],
-            "change_vs_last_year": sc.describe_change(m, now["value"], year["value"], settings),
+            "change_vs_last_year": indicators.describe_change(m, now["value"], year["value"], settings),
         })
     return rows
 

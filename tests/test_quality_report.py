@@ -5,7 +5,7 @@ import csv
 
 from builders import children_for
 
-from fostering_scorecard import quality
+from fostering_scorecard.validation import report
 
 CARER = {"approval_date": "01/01/2015"}
 
@@ -18,7 +18,7 @@ def read_csv(path):
 def month_report(validated_extracts, folder, previous_month_dir=None, **tables):
     _ctx, validated = validated_extracts("2020-03", **tables)
     folder.mkdir(parents=True)
-    rows = quality.write_quality_outputs(folder, validated, previous_month_dir=previous_month_dir)
+    rows = report.write_quality_outputs(folder, validated, previous_month_dir=previous_month_dir)
     return rows, validated
 
 
@@ -87,11 +87,11 @@ def test_without_a_previous_report_every_finding_is_new_and_the_summary_says_so(
     )
     rule = next(r for r in rows if r["rule_id"] == "carers.status.bad_code")
     assert rule["new"] == "" and "no earlier month's report to compare with" in rule["detail"]
-    records = quality.read_record_rows(tmp_path / "out" / "2020-03")
+    records = report.read_record_rows(tmp_path / "out" / "2020-03")
     assert [r["status"] for r in records] == ["new"]
 
 
 def test_every_summary_row_has_the_same_columns(validated_extracts, tmp_path):
     rows, _ = month_report(validated_extracts, tmp_path / "2020-03", carers=[{"household_id": "H1", **CARER, "status": "x"}])
     assert {tuple(sorted(r)) for r in rows} == {tuple(sorted(rows[0]))}
-    assert set(quality.QUALITY_COLUMNS) <= set(rows[0])
+    assert set(report.QUALITY_COLUMNS) <= set(rows[0])

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from fostering_scorecard import periods
-from fostering_scorecard import scorecard as sc
+from fostering_scorecard import models, periods, project
+from fostering_scorecard import run as spine
 
 
 @pytest.mark.parametrize(
@@ -21,11 +21,11 @@ from fostering_scorecard import scorecard as sc
 )
 def test_rag_uses_unrounded_values_and_the_tolerance(direction, value, expected):
     target = 120 if direction == "higher" else 10
-    assert sc.rag_status(direction, value, target, 0.1)[0] == expected
+    assert models.rag_status(direction, value, target, 0.1)[0] == expected
 
 
 def test_no_target_is_not_rated_with_a_reason():
-    assert sc.rag_status("lower", 5, None, None) == ("Not rated", "no target")
+    assert models.rag_status("lower", 5, None, None) == ("Not rated", "no target")
 
 
 @pytest.mark.parametrize(
@@ -46,55 +46,55 @@ def test_months():
         periods.parse_month("March 2020")
 
 
-def test_a_council_changes_a_target_in_the_registry_not_in_code(tmp_path):
-    from fostering_scorecard.config import CONFIG_DIR, load_metrics
+def test_a_council_changes_a_target_in_its_project_not_in_code(tmp_path):
+    from builders import SAMPLE_PROJECT
 
-    # Rotherham's plan: 20 new placements a year. Only the registry's target line changes.
-    text = (CONFIG_DIR / "metrics.toml").read_text().replace(
-        '{ year = "2019-20", value = 120, tolerance = 0.1 }', '{ year = "2019-20", value = 20, tolerance = 0.1 }'
+    # Rotherham's plan: 20 new placements a year. Only the target line of targets.toml changes.
+    text = (SAMPLE_PROJECT / "targets.toml").read_text().replace(
+        '"2019-20" = { target = 120, tolerance = 0.1 }', '"2019-20" = { target = 20, tolerance = 0.1 }'
     )
-    (tmp_path / "metrics.toml").write_text(text)
-    approvals = next(m for m in load_metrics(tmp_path / "metrics.toml") if m.id == "approvals_fytd")
-    target, tolerance, note = sc.target_for_date(approvals, dt.date(2019, 9, 30))
+    (tmp_path / "targets.toml").write_text(text)
+    (tmp_path / "scorecard.toml").write_text((SAMPLE_PROJECT / "scorecard.toml").read_text())
+    approvals = next(m for m in project.load(tmp_path).metrics if m.id == "approvals_fytd")
+    target, tolerance, note = models.target_for_date(approvals, dt.date(2019, 9, 30))
     # September is month 6 of 12: 20 x 6/12 = 10.
     assert (target, tolerance) == (10, 0.1)
-    assert sc.rag_status(approvals.direction, 9, target, tolerance)[0] == "Amber"
+    assert models.rag_status(approvals.direction, 9, target, tolerance)[0] == "Amber"
 
 
-def test_a_mistyped_registry_entry_is_named(tmp_path):
-    from fostering_scorecard.config import CONFIG_DIR, load_metrics
+def test_a_mistyped_registry_entry_is_named():
+    import tomllib
 
-    text = (CONFIG_DIR / "metrics.toml").read_text().replace('direction = "higher"', 'direction = "up"', 1)
-    (tmp_path / "metrics.toml").write_text(text)
+    from fostering_scorecard import definitions, resources
+
+    text = resources.national_file("metrics.toml").read_text().replace('direction = "higher"', 'direction = "up"', 1)
     with pytest.raises(ValueError, match="approvals_fytd: direction must be one of"):
-        load_metrics(tmp_path / "metrics.toml")
+        definitions.parse_metrics(tomllib.loads(text))
 
 
-def test_neutral_indicators_move_up_or_down():
-    from fostering_scorecard.config import load_metrics, load_settings
-
-    vacancies = next(m for m in load_metrics() if m.id == "vacancies")
-    settings = load_settings()
-    assert sc.describe_change(vacancies, 120, 100, settings) == "up"
-    assert sc.describe_change(vacancies, 100.5, 100, settings) == "no material change"
+def test_neutral_indicators_move_up_or_down(sample_project):
+    vacancies = next(m for m in sample_project.metrics if m.id == "vacancies")
+    settings = sample_project.settings
+    assert models.describe_change(vacancies, 120, 100, settings) == "up"
+    assert models.describe_change(vacancies, 100.5, 100, settings) == "no material change"
 
 
 def test_a_backfill_computes_each_month_end_once(validated_extracts, monkeypatch):
-    from fostering_scorecard import pipeline
+    from fostering_scorecard.models import figures
 
     ctx, validated = validated_extracts("2020-03")
     passes = []
-    real = sc.compute_months
-    monkeypatch.setattr(sc, "compute_months", lambda con, metrics, months, latest=None: passes.append(months) or real(con, metrics, months, latest))
+    real = figures.compute_months
+    monkeypatch.setattr(figures, "compute_months", lambda con, metrics, months, latest=None: passes.append(months) or real(con, metrics, months, latest))
     cache: dict = {}
-    first = pipeline.compute(pipeline.for_month(ctx, "2020-02"), validated, cache)
-    second = pipeline.compute(ctx, validated, cache)
+    first = spine.compute(spine.for_month(ctx, "2020-02"), validated, cache)
+    second = spine.compute(ctx, validated, cache)
     # 2020-02 needs 2018-02 .. 2020-02 (25 month-ends, one pass); 2020-03 adds only 2020-03 itself.
     computed = [month for months in passes for month in months]
     assert len(computed) == 26 == len(set(computed))
     assert [len(months) for months in passes] == [25, 1]
     # The cached months give the same figures as computing afresh, and the 24 months the two
     # histories share are the same records.
-    assert second.history == pipeline.compute(ctx, validated).history
+    assert second.history == spine.compute(ctx, validated).history
     per_month = len(ctx.metrics)
     assert first.history[per_month:] == second.history[:-per_month]

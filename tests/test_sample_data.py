@@ -1,38 +1,41 @@
-"""The committed synthetic sample (data/sample) and its generator.
+"""The committed synthetic sample (data/sample/extracts) and its generator (tools/sample_data.py).
 
 (a) regenerating reproduces the committed files byte for byte; (b) volumes and the DfE
-stability calibration hold; (c) headers match the data contract; (d) every planted error is
+stability calibration hold; (c) headers match the data contract, and the generator refuses a
+code or value the contract does not allow; (d) every planted error is
 really there, and nothing else is wrong (so the planted list is the whole truth); plus the
 SSDA903 / household rules the clean rows must keep.
 """
 
 from __future__ import annotations
 
+import sys
 import tomllib
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import EXTRACTS, REPOSITORY, SAMPLE_EXTRACTS
 
-from fostering_scorecard import sample_data as sd
+sys.path.insert(0, str(REPOSITORY / "tools"))  # tools/ is a development folder, not part of the package
+import sample_data as sd  # noqa: E402
+from sample_council import contract  # noqa: E402
+from sample_council.stability import read_extract, stability_check, summarise  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT / "data" / "sample"
-CONTRACT = tomllib.loads((ROOT / "config" / "extracts.toml").read_text())["extracts"]
+SAMPLE = SAMPLE_EXTRACTS  # the generated files: the sample council project's extracts/
 EXTRACT_DATE = pd.Timestamp(2020, 4, 5)
-FILES = [spec["file"] for spec in CONTRACT.values()]
+FILES = [extract.file for extract in EXTRACTS.values()]
 
 
 @lru_cache(maxsize=None)
 def read(name: str) -> pd.DataFrame:
-    return sd.read_extract(SAMPLE / name)
+    return read_extract(SAMPLE / name)
 
 
 @lru_cache(maxsize=None)
 def summary() -> dict:
-    return sd.summarise(SAMPLE)
+    return summarise(SAMPLE)
 
 
 def strict_dates(values: pd.Series) -> pd.Series:
@@ -67,10 +70,33 @@ def test_unknown_scale_is_refused(tmp_path):
 
 # ---------------------------------------------------------------------------- (c)
 def test_headers_match_the_contract_exactly():
-    for spec in CONTRACT.values():
-        first = (SAMPLE / spec["file"]).read_bytes().split(b"\n", 1)[0]
-        assert first.decode("utf-8") == ",".join(c["name"] for c in spec["columns"])
-        assert sd.COLUMNS[spec["file"]] == [c["name"] for c in spec["columns"]]
+    for extract in EXTRACTS.values():
+        first = (SAMPLE / extract.file).read_bytes().split(b"\n", 1)[0]
+        assert first.decode("utf-8") == ",".join(extract.column_names)
+
+
+def test_the_generator_refuses_a_code_the_contract_does_not_list():
+    with pytest.raises(ValueError, match=r"episodes\.PLACE: the data contract does not list \['U9'\]"):
+        contract.weighted_codes("episodes", "PLACE", {"U4": 0.9, "U9": 0.1})
+    with pytest.raises(ValueError, match="lists no codes"):
+        contract.weighted_codes("training", "course", {"TSD": 1.0})
+
+
+def test_the_generator_refuses_to_write_what_the_contract_does_not_allow():
+    carers = pd.DataFrame({column: [""] for column in EXTRACTS["carers"].column_names})
+    assert contract.check_table("carers", carers) == EXTRACTS["carers"].column_names
+    with pytest.raises(ValueError, match=r"household_type has values the data contract does not allow: \['kinship'\]"):
+        contract.check_table("carers", carers.assign(household_type="kinship"))
+    with pytest.raises(ValueError, match="approved_places"):
+        contract.check_table("carers", carers.assign(approved_places="11"))
+    with pytest.raises(ValueError, match=r"not in the contract: \['colour'\]"):
+        contract.check_table("carers", carers.assign(colour="blue"))
+
+
+def test_planted_bad_values_must_be_ones_the_contract_refuses():
+    assert contract.not_allowed("header", "SEX", ["0", "M"]) == ["0", "M"]
+    with pytest.raises(ValueError, match="allowed by the data contract"):
+        contract.not_allowed("header", "SEX", ["2"])
 
 
 def test_files_are_plain_utf8_with_unix_line_endings():
@@ -174,8 +200,8 @@ def find_issues() -> set[tuple[str, int, str, str]]:
     """Every contract violation in the sample, as (file, line, column, kind)."""
     found = set()
     households = set(read("carers.csv")["household_id"])
-    for spec in CONTRACT.values():
-        name = spec["file"]
+    for extract in EXTRACTS.values():
+        name = extract.file
         df = read(name)
         line = pd.Series(range(2, len(df) + 2), index=df.index)
 
@@ -183,26 +209,28 @@ def find_issues() -> set[tuple[str, int, str, str]]:
             found.update((name, int(n), column, kind) for n in line[mask])
 
         parsed = {}
-        for col in spec["columns"]:
-            c, v = col["name"], df[col["name"]]
+        for col in extract.columns:
+            c, v = col.name, df[col.name]
             blank = v == ""
-            if col.get("required"):
+            if col.required:
                 add(blank, c, "missing_required")
-            if col["type"] == "date":
+            if col.type == "date":
                 parsed[c] = strict_dates(v)
                 add(~blank & parsed[c].isna(), c, "bad_date")
                 add(parsed[c] > EXTRACT_DATE, c, "future_date")
-            elif col["type"] == "flag":
+            elif col.type == "flag":
                 add(~blank & ~v.isin(["Y", "N"]), c, "bad_code")
-            elif col["type"] == "integer":
+            elif col.type == "integer":
                 num = pd.to_numeric(v.where(v.str.fullmatch(r"-?\d+")), errors="coerce")
-                bad = num.isna() | (num < col.get("min", -1e9)) | (num > col.get("max", 1e9))
-                add(~blank & bad, c, "bad_number")
-            if "codes" in col:
-                add(~blank & ~v.isin(col["codes"]), c, "bad_code")
-        for early, late in spec.get("date_order", []):
+                low = -1e9 if col.min is None else col.min
+                high = 1e9 if col.max is None else col.max
+                add(~blank & (num.isna() | (num < low) | (num > high)), c, "bad_number")
+            if col.codes is not None:
+                add(~blank & ~v.isin(col.codes), c, "bad_code")
+        for early, late in extract.date_order:
             add(parsed[late] < parsed[early], late, "end_before_start")
-        dup = df.duplicated(spec["key"], keep="first") & (df[spec["key"]] != "").all(axis=1)
+        key = list(extract.key)
+        dup = df.duplicated(key, keep="first") & (df[key] != "").all(axis=1)
         add(dup, "", "duplicate_key")
         for c in ("household_id", "HOUSEHOLD_ID"):
             if c in df.columns and name != "carers.csv" and name != "enquiries.csv":
@@ -223,10 +251,11 @@ def test_every_planted_error_is_present_and_nothing_else_is_wrong():
 
 def test_planted_line_numbers_point_at_physical_lines():
     err = planted()
+    first_column = {extract.file: extract.column_names[0] for extract in EXTRACTS.values()}
     for name, group in err.groupby("file"):
         lines = (SAMPLE / name).read_text().split("\n")
         for n in group["line"]:
-            assert lines[n - 1] and not lines[n - 1].startswith(sd.COLUMNS[name][0] + ",")
+            assert lines[n - 1] and not lines[n - 1].startswith(first_column[name] + ",")
 
 
 # ---------------------------------------------------------------------------- clean rows
@@ -299,11 +328,11 @@ def test_in_house_placements_have_an_approved_household_with_room():
 
 
 def test_nothing_after_the_extract_date_in_clean_rows():
-    for spec in CONTRACT.values():
-        df = clean(spec["file"])
-        for col in spec["columns"]:
-            if col["type"] == "date":
-                assert not (strict_dates(df[col["name"]]) > EXTRACT_DATE).any()
+    for extract in EXTRACTS.values():
+        df = clean(extract.file)
+        for col in extract.columns:
+            if col.type == "date":
+                assert not (strict_dates(df[col.name]) > EXTRACT_DATE).any()
 
 
 def test_stability_check_on_a_tiny_journey():
@@ -319,11 +348,11 @@ def test_stability_check_on_a_tiny_journey():
     ]
     eps = pd.DataFrame(rows, columns=["CHILD", "DECOM", "RNE", "LS", "PLACE", "DEC", "REC"])
     head = pd.DataFrame({"CHILD": ["C1", "C2"], "DOB": ["01/01/2010", "01/01/2010"]})
-    r = sd.stability_check(eps, head, date(2020, 3, 31))
+    r = stability_check(eps, head, date(2020, 3, 31))
     assert r["population"] == 1 and r["short_term_num"] == 0  # 2 placements, V4 ignored
     eps.loc[3, "RNE"] = "B"
     eps.loc[4, "RNE"] = "P"
-    r = sd.stability_check(eps, head, date(2020, 3, 31))
+    r = stability_check(eps, head, date(2020, 3, 31))
     assert r["short_term_num"] == 1 and r["long_term_den"] == 0
 
 

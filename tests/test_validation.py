@@ -2,17 +2,18 @@
 a bad row is set aside with its line, column and rule, and no row is lost."""
 
 import pytest
-from builders import write_extracts
+from builders import EXTRACTS, write_extracts
 
-from fostering_scorecard import pipeline
+from fostering_scorecard import ingest, validation
 from fostering_scorecard.ingest import ExtractError
 
 GOOD_CARER = {"household_id": "H1", "approval_date": "01/01/2018"}
 
 
-def run_validation(folder, suite_runner, month="2020-03"):
-    ctx = pipeline.prepare(month, folder, folder.parent / "out")
-    return pipeline.validate(ctx, pipeline.ingest(ctx), suite_runner)
+def run_validation(folder, suite_runner):
+    """Read every extract in the folder, then apply every rule (single-row and cross-record)."""
+    raws = {name: ingest.read_extract(extract, folder) for name, extract in EXTRACTS.items()}
+    return validation.validate_extracts(raws, ingest.load_extract_info(folder).extract_date, suite_runner)
 
 
 def test_bad_rows_are_quarantined_with_line_column_and_rule(tmp_path, suite_runner):
@@ -88,9 +89,7 @@ def test_an_expectation_great_expectations_cannot_run_stops_the_run(suite_runner
 
     import pandas as pd
 
-    from fostering_scorecard.config import load_extracts
-
-    carers = load_extracts()["carers"]
+    carers = EXTRACTS["carers"]
     typed = pd.DataFrame({"_line": [2, 3], "approved_places": pd.array([1, 9], dtype="Int64")})
     meta = {"rule_id": "carers.approved_places.out_of_range", "kind": "out_of_range", "column": "approved_places", "severity": "error"}
     suite = {"name": "wrong_bounds", "expectations": [

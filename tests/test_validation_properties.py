@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fostering_scorecard.ingest import ExtractError, read_extract
-from fostering_scorecard.validate import load_suite, validate_extract
+from fostering_scorecard.validation import load_suite, validate_extract
 
 CARERS = EXTRACTS["carers"]
 WIDTH = len(CARERS.columns)

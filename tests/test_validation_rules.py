@@ -10,7 +10,7 @@ import dataclasses
 from builders import children_for
 
 from fostering_scorecard import models
-from fostering_scorecard.validate import load_rules, run_checks
+from fostering_scorecard.validation import load_rules, run_checks
 
 
 def episode(child, decom, dec="", rec="", rne="P", place="U4", **other):

@@ -1,24 +1,27 @@
-"""The synthetic sample (data/sample/) plants bad rows and lists them in _planted_errors.csv
-(file, line, column, kind). Every planted row must be caught with the right rule id, and no
-other row may be set aside."""
+"""The synthetic sample council (data/sample/extracts/) plants bad rows and lists them in
+_planted_errors.csv (file, line, column, kind). Every planted row must be caught with the right
+rule id, and no other row may be set aside."""
 
 import csv
 from collections import defaultdict
 
 import pytest
+from builders import SAMPLE_EXTRACTS
 
-from fostering_scorecard import pipeline
-from fostering_scorecard.config import DEFAULT_EXTRACTS_DIR
+from fostering_scorecard import ingest, validation
 
-PLANTED = DEFAULT_EXTRACTS_DIR / "_planted_errors.csv"
+PLANTED = SAMPLE_EXTRACTS / "_planted_errors.csv"
 
 
 @pytest.fixture(scope="module")
-def sample_validated(suite_runner, tmp_path_factory):
+def sample_validated(suite_runner, sample_project):
     if not PLANTED.exists():
-        pytest.skip("data/sample has no _planted_errors.csv (run `make sample`)")
-    ctx = pipeline.prepare("2020-03", DEFAULT_EXTRACTS_DIR, tmp_path_factory.mktemp("out"))
-    return pipeline.validate(ctx, pipeline.ingest(ctx), suite_runner)
+        pytest.skip("data/sample/extracts has no _planted_errors.csv (run `make sample`)")
+    raws = {
+        name: ingest.read_extract(extract, SAMPLE_EXTRACTS, mappings_dir=sample_project.mappings_dir)
+        for name, extract in sample_project.extracts.items()
+    }
+    return validation.validate_extracts(raws, ingest.load_extract_info(SAMPLE_EXTRACTS).extract_date, suite_runner)
 
 
 def planted():

@@ -1,7 +1,14 @@
--- allegations_by_outcome: allegations concluded in the 12 months to the date, by outcome.
-with allegations as (
-    select * from stg_allegations
-    where date_concluded between getvariable('as_at') - interval 1 year + interval 1 day and getvariable('as_at')
+-- allegations_by_outcome: allegations concluded in the 12 months to the date set
+-- (getvariable('as_at'); the 12 months start on its window_12m_start in as_at_dates), by outcome.
+with reporting_date as (
+    select * from as_at_dates where as_at = getvariable('as_at')
+),
+
+allegations as (
+    select stg_allegations.*
+    from stg_allegations
+    inner join reporting_date
+        on stg_allegations.date_concluded between reporting_date.window_12m_start and reporting_date.as_at
 ),
 
 final as (

@@ -1,7 +1,14 @@
--- deregistrations_by_reason: households deregistered in the 12 months to the date, by reason.
-with carers as (
-    select * from stg_carers
-    where deregistration_date between getvariable('as_at') - interval 1 year + interval 1 day and getvariable('as_at')
+-- deregistrations_by_reason: households deregistered in the 12 months to the date set
+-- (getvariable('as_at'); the 12 months start on its window_12m_start in as_at_dates), by reason.
+with reporting_date as (
+    select * from as_at_dates where as_at = getvariable('as_at')
+),
+
+carers as (
+    select stg_carers.*
+    from stg_carers
+    inner join reporting_date
+        on stg_carers.deregistration_date between reporting_date.window_12m_start and reporting_date.as_at
 ),
 
 final as (

@@ -1,5 +1,5 @@
--- fostered_children_by_provider: children in a foster placement (U1-U6) on the date, short
--- breaks excluded, by who provides the placement.
+-- fostered_children_by_provider: children in a foster placement (U1-U6) on the date set
+-- (getvariable('as_at')), short breaks excluded, by who provides the placement.
 with fostered as (
     select * from int_fostered_children_on_date where as_at = getvariable('as_at')
 ),

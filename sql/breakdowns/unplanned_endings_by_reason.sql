@@ -1,9 +1,16 @@
--- unplanned_endings_by_reason: moves from foster placements in the 12 months to the date, by
--- the recorded reason for the change.
-with changes as (
-    select * from int_placement_changes
-    where change_date between getvariable('as_at') - interval 1 year + interval 1 day and getvariable('as_at')
-      and on_record_from <= getvariable('as_at')
+-- unplanned_endings_by_reason: moves from foster placements in the 12 months to the date set
+-- (getvariable('as_at'); the 12 months start on its window_12m_start in as_at_dates), on record
+-- by then, by the recorded reason for the change.
+with reporting_date as (
+    select * from as_at_dates where as_at = getvariable('as_at')
+),
+
+changes as (
+    select int_placement_changes.*
+    from int_placement_changes
+    inner join reporting_date
+        on int_placement_changes.change_date between reporting_date.window_12m_start and reporting_date.as_at
+        and int_placement_changes.on_record_from <= reporting_date.as_at
 ),
 
 final as (

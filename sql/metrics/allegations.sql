@@ -6,20 +6,26 @@
 --   allegations_substantiated_share   of those concluded in the 12 months, share substantiated
 --   median_days_to_conclusion         of those concluded in the 12 months, median days from receipt
 --   households_repeat_allegations_12m households with more than one allegation received in the 12 months
-with allegations as (
+-- The month and the 12 months start on month_start and window_12m_start of as_at_dates.
+with dates as (
+    select * from as_at_dates
+),
+
+allegations as (
     select
         dates.as_at,
         stg_allegations.*,
-        date_received between dates.as_at - interval 1 year + interval 1 day and dates.as_at as received_in_window,
-        date_concluded between dates.as_at - interval 1 year + interval 1 day and dates.as_at as concluded_in_window
-    from as_at_dates as dates
+        date_received between dates.month_start and dates.as_at as received_in_month,
+        date_received between dates.window_12m_start and dates.as_at as received_in_window,
+        date_concluded between dates.window_12m_start and dates.as_at as concluded_in_window
+    from dates
     left join stg_allegations on true  -- every date gets its row, also with no allegations on record
 ),
 
 counts as (
     select
         as_at,
-        count(*) filter (where date_received between date_trunc('month', as_at) and as_at) as in_month,
+        count(*) filter (where received_in_month) as in_month,
         count(*) filter (where received_in_window) as in_window,
         count(*) filter (where received_in_window and lado_referral_date <= as_at) as referred,
         count(*) filter (where concluded_in_window) as concluded,
@@ -39,14 +45,14 @@ repeated as (
 
 repeat_households as (
     select dates.as_at, count(repeated.as_at) as households
-    from as_at_dates as dates
+    from dates
     left join repeated on repeated.as_at = dates.as_at
     group by dates.as_at
 ),
 
 households as (
     select dates.as_at, count(approved.as_at) as approved
-    from as_at_dates as dates
+    from dates
     left join int_households_on_date as approved on approved.as_at = dates.as_at
     group by dates.as_at
 ),

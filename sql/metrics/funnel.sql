@@ -3,41 +3,39 @@
 -- figures do): applications / enquiries, and approvals / assessments concluded (approved or
 -- withdrawn after an application). Timeliness: approvals in the 12 months whose assessment
 -- took at most 8 months from application, and the median weeks from application to approval.
+-- The 12 months start on window_12m_start of as_at_dates.
 with enquiries as (
     select * from stg_enquiries
 ),
 
-window_bounds as (
-    select
-        as_at,
-        (as_at - interval 1 year + interval 1 day)::date as window_start
-    from as_at_dates
+dates as (
+    select * from as_at_dates
 ),
 
 flows as (
     select
-        window_bounds.as_at,
-        count(*) filter (where enquiry_date between window_start and as_at) as enquiries,
-        count(*) filter (where application_date between window_start and as_at) as applications,
-        count(*) filter (where approval_date between window_start and as_at) as approvals,
-        count(*) filter (where withdrawal_date between window_start and as_at) as withdrawals,
+        dates.as_at,
+        count(*) filter (where enquiry_date between window_12m_start and as_at) as enquiries,
+        count(*) filter (where application_date between window_12m_start and as_at) as applications,
+        count(*) filter (where approval_date between window_12m_start and as_at) as approvals,
+        count(*) filter (where withdrawal_date between window_12m_start and as_at) as withdrawals,
         count(*) filter (
             where application_date is not null
-              and withdrawal_date between window_start and as_at
+              and withdrawal_date between window_12m_start and as_at
               and withdrawal_date >= application_date
         ) as withdrawn_after_application,
         count(*) filter (
-            where approval_date between window_start and as_at
+            where approval_date between window_12m_start and as_at
               and application_date is not null
               and approval_date <= application_date + interval 8 month
         ) as approved_within_8_months,
-        count(*) filter (where approval_date between window_start and as_at and application_date is not null) as approvals_with_application,
+        count(*) filter (where approval_date between window_12m_start and as_at and application_date is not null) as approvals_with_application,
         median(date_diff('day', application_date, approval_date) / 7.0) filter (
-            where approval_date between window_start and as_at and application_date is not null
+            where approval_date between window_12m_start and as_at and application_date is not null
         ) as median_weeks
-    from window_bounds
+    from dates
     left join enquiries on true  -- every date gets its row, also with no enquiries on record
-    group by window_bounds.as_at
+    group by dates.as_at
 ),
 
 final as (

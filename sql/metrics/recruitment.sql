@@ -1,5 +1,6 @@
 -- recruitment: approvals in the financial year to each as-at date, approved households on the
--- date, and the net change in households over the 12 months to the date.
+-- date, and the net change in households over the 12 months to the date (the financial year's
+-- and the 12 months' first days come with each date in as_at_dates).
 -- Financial-year approvals count mainstream and short-breaks households only: connected-person
 -- households are approved for a named child and sit outside the recruitment target.
 with carers as (
@@ -7,13 +8,7 @@ with carers as (
 ),
 
 dates as (
-    select
-        as_at,
-        make_date(
-            year(as_at) - (case when month(as_at) < 4 then 1 else 0 end), 4, 1
-        ) as financial_year_start,
-        (as_at - interval 1 year + interval 1 day)::date as window_start
-    from as_at_dates
+    select * from as_at_dates
 ),
 
 flows as (
@@ -23,8 +18,8 @@ flows as (
             where household_type in ('mainstream', 'short_breaks')
               and approval_date between dates.financial_year_start and dates.as_at
         ) as approvals_fytd,
-        count(*) filter (where approval_date between dates.window_start and dates.as_at)
-            - count(*) filter (where deregistration_date between dates.window_start and dates.as_at) as net_change_12m
+        count(*) filter (where approval_date between dates.window_12m_start and dates.as_at)
+            - count(*) filter (where deregistration_date between dates.window_12m_start and dates.as_at) as net_change_12m
     from dates
     left join carers on true  -- every date gets its row, also with no carers on record
     group by dates.as_at

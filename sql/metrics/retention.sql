@@ -1,31 +1,27 @@
 -- retention: households deregistered in the 12 months to each as-at date, and the share of
--- households approved in the 12 months ending a year before the date that were still
--- approved on the first anniversary of their approval.
+-- households approved in the 12 months ending a year before the date (the first year of the 2
+-- years to the date: from window_2y_start up to the day before window_12m_start) that were
+-- still approved on the first anniversary of their approval.
 with carers as (
     select * from stg_carers
 ),
 
-window_bounds as (
-    select
-        as_at,
-        (as_at - interval 1 year + interval 1 day)::date as window_start,
-        (as_at - interval 2 year + interval 1 day)::date as cohort_start,
-        (as_at - interval 1 year)::date as cohort_end
-    from as_at_dates
+dates as (
+    select * from as_at_dates
 ),
 
 flows as (
     select
-        window_bounds.as_at,
-        count(*) filter (where deregistration_date between window_start and as_at) as deregistrations,
-        count(*) filter (where approval_date between cohort_start and cohort_end) as cohort,
+        dates.as_at,
+        count(*) filter (where deregistration_date between window_12m_start and as_at) as deregistrations,
+        count(*) filter (where approval_date >= window_2y_start and approval_date < window_12m_start) as cohort,
         count(*) filter (
-            where approval_date between cohort_start and cohort_end
+            where approval_date >= window_2y_start and approval_date < window_12m_start
               and (deregistration_date is null or deregistration_date > approval_date + interval 1 year)
         ) as still_approved
-    from window_bounds
+    from dates
     left join carers on true  -- every date gets its row, also with no carers on record
-    group by window_bounds.as_at
+    group by dates.as_at
 ),
 
 final as (

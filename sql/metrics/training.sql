@@ -1,13 +1,14 @@
 -- training: core training (the Training, Support and Development standards, course TSD)
 -- and households without recent training, for each as-at date.
--- Cohorts: households whose deadline fell in the 12 months to the date and who were still
--- approved on it.
+-- Core training cohorts: households whose deadline fell in the 12 months to the date (from
+-- window_12m_start of as_at_dates) and who were still approved on it.
 --   core_training_12m      non-connected households, deadline 12 months after approval
 --   core_training_on_time  every household, deadline 12 months (18 for connected persons),
 --                          the national TSD standard
 --   core_training_24m      non-connected households, deadline 24 months after approval
--- No training: households approved on the date, approved at least 6 (12) months before,
--- with no completed course of any kind in the 6 (12) months to the date.
+-- No training: the households int_no_training_on_date finds (the rule is written there only).
+--   no_training_6m         approved at least 6 months, no course in the 6 months to the date
+--   no_training_12m        approved at least 12 months, no course in the 12 months to the date
 with carers as (
     select * from stg_carers
 ),
@@ -48,7 +49,7 @@ cohorts as (
     from as_at_dates as dates
     inner join judged
         on judged.deadline <= dates.as_at
-        and judged.deadline >= dates.as_at - interval 1 year + interval 1 day
+        and judged.deadline >= dates.window_12m_start
 ),
 
 core as (
@@ -64,28 +65,25 @@ core_all as (
     left join core on core.as_at = dates.as_at and core.metric_id = ids.metric_id
 ),
 
+no_training_ids as (
+    select * from (values ('no_training_6m', 6), ('no_training_12m', 12)) as ids(metric_id, look_back_months)
+),
+
 no_training as (
     select
-        households.as_at,
-        months.metric_id,
-        count(*) filter (
-            where last_training.last_completed is null
-               or last_training.last_completed <= households.as_at - months.span
-        ) as numerator,
+        as_at,
+        look_back_months,
+        count(*) filter (where has_no_training) as numerator,
         count(*) as denominator
-    from (values ('no_training_6m', interval 6 month), ('no_training_12m', interval 12 month)) as months(metric_id, span)
-    cross join int_households_on_date as households
-    left join int_last_training as last_training
-        on last_training.as_at = households.as_at and last_training.household_id = households.household_id
-    where households.approval_date <= households.as_at - months.span
-    group by households.as_at, months.metric_id
+    from int_no_training_on_date
+    group by as_at, look_back_months
 ),
 
 no_training_all as (
     select dates.as_at, ids.metric_id, coalesce(no_training.numerator, 0), coalesce(no_training.denominator, 0), null::double
     from as_at_dates as dates
-    cross join (values ('no_training_6m'), ('no_training_12m')) as ids(metric_id)
-    left join no_training on no_training.as_at = dates.as_at and no_training.metric_id = ids.metric_id
+    cross join no_training_ids as ids
+    left join no_training on no_training.as_at = dates.as_at and no_training.look_back_months = ids.look_back_months
 ),
 
 final as (

@@ -1,7 +1,8 @@
 -- unplanned_endings: foster placements that ended in the 12 months to each as-at date with a
 -- move to another placement, where the recorded reason is the carer's request (CREQB, CREQO),
 -- an allegation (ALLEG), standards of care (STAND) or the child's request (CHILD); the
--- denominator is every such move in the 12 months (on record by the date).
+-- denominator is every such move in the 12 months (on record by the date). The 12 months
+-- start on window_12m_start of as_at_dates.
 with counted as (
     select
         dates.as_at,
@@ -11,7 +12,7 @@ with counted as (
         count(changes.change_date) as moves
     from as_at_dates as dates
     left join int_placement_changes as changes
-        on changes.change_date between dates.as_at - interval 1 year + interval 1 day and dates.as_at
+        on changes.change_date between dates.window_12m_start and dates.as_at
         and changes.on_record_from <= dates.as_at
     group by dates.as_at
 ),

@@ -1,24 +1,24 @@
-"""`scorecard`: the command an analyst runs. Heavy libraries are imported only when needed,
-so `scorecard --help` is instant."""
+"""`scorecard`: the command an analyst runs. It reads the council's project, then hands the work
+to the run spine (run.py), directly or through the Prefect flows. Heavy libraries are imported
+only when needed, so `scorecard --help` is instant."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
+import logging
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from . import environment, prefect_api
 
-
 DESCRIPTION = """\
 Fostering performance scorecard.
 
-Reads the month's case-management extracts (CSV files in one folder), checks them, computes
-the scorecard indicators and writes the pack to OUTPUT/YYYY-MM/:
+Works on a council's project folder (made by `scorecard init`): its settings and targets, the
+folder where the MIU saves each month's extracts, and the output folder. Each month's extracts
+(CSV files) are checked, the scorecard indicators computed and the pack written to
+OUTPUT/YYYY-MM/:
   scorecard.csv          one row per indicator: value, numerator, denominator, target, status
   scorecard_history.csv  the same indicators for each of the previous 24 months
   scorecard_pack.pdf     the pack for heads of fostering (summary, charts, data quality)
@@ -35,25 +35,38 @@ becomes a new version with a change_note.md, and the earlier version is kept unc
 Inputs are kept in OUTPUT/archive/ so `scorecard verify` can re-run any month later.
 
 commands:
+  init      create a council's project folder, every setting explained
   run       produce one month's pack
   verify    re-run a published month from its archived inputs and compare every byte (alias: rerun)
   backfill  produce a range of months and the series of every indicator across them
   serve     run the monthly schedule (07:00 on the 5th, UK time) against a Prefect server
 
-`scorecard COMMAND --help` explains each one (docs/operations.md has the whole routine).
+Every command but init works on the project in the current folder (or a folder above it), or
+on --project DIR. `scorecard COMMAND --help` explains each one (docs/operations.md has the
+whole routine).
+"""
+
+INIT_EPILOG = """\
+example:
+  scorecard init rotherham --name "Rotherham Metropolitan Borough Council" --la-code 372
+
+Creates the folder with scorecard.toml (the council and its options, each explained),
+targets.toml (targets per financial year), mappings/ and extracts/. Then:
+  1. set the targets in targets.toml;
+  2. save the month's extracts and extract.toml in extracts/ (docs/data-contract.md);
+  3. cd into the folder and run:  scorecard run
 """
 
 RUN_EPILOG = """\
 examples:
-  scorecard run                                  latest complete month of the sample data
+  scorecard run                                  latest complete month of the project's extracts
   scorecard run --month 2020-03
-  scorecard run --month 2020-03 --extracts "/shared/MIU/fostering/2020-04" --output "/shared/MIU/packs"
+  scorecard run --project "/shared/MIU/scorecard" --extracts "/shared/MIU/fostering/2020-04"
 
 The extracts folder must hold header.csv, episodes.csv, carers.csv, training.csv,
 allegations.csv and enquiries.csv (see docs/data-contract.md), and an extract.toml with the
 date the extracts were taken, e.g.  extract_date = 2020-04-05
 """
-
 
 VERIFY_EPILOG = """\
 examples:
@@ -72,7 +85,7 @@ output folder is changed.
 BACKFILL_EPILOG = """\
 examples:
   scorecard backfill --from 2018-04 --to 2020-03
-  scorecard backfill --from 2019-04 --to 2020-03 --extracts "/shared/MIU/fostering/2020-04" --output "/shared/MIU/packs"
+  scorecard backfill --from 2019-04 --to 2020-03 --extracts "/shared/MIU/fostering/2020-04"
 
 The extracts are read and checked once for the whole range. Months already produced from the
 same inputs, configuration and code are skipped; months whose results change get a new
@@ -82,9 +95,9 @@ version with a change note. Writes OUTPUT/scorecard_series.csv: every indicator 
 SERVE_EPILOG = """\
 First start a Prefect server in another terminal (it keeps the schedule and the run history):
   DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false prefect server start
-then, in this terminal:
+then, in this terminal, inside the council's project folder:
   export PREFECT_API_URL=http://127.0.0.1:4200/api
-  scorecard serve --extracts "/shared/MIU/fostering/latest" --output "/shared/MIU/packs"
+  scorecard serve
 Runs the previous month's scorecard at 07:00 on the 5th of each month (Europe/London) for as
 long as it runs (Ctrl+C stops it). To run a month now, from a third terminal:
   prefect deployment run monthly-fostering-scorecard/monthly --param month=2020-03
@@ -94,52 +107,45 @@ long as it runs (Ctrl+C stops it). To run a month now, from a third terminal:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scorecard", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = commands.add_parser(
-        "run",
-        help="produce the scorecard pack for one month",
-        description="Produce the scorecard pack for one month.",
-        epilog=RUN_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+
+    def command(name: str, help_text: str, description: str, epilog: str, aliases: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, aliases=list(aliases), help=help_text, description=description, epilog=epilog,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+        return sub
+
+    init = command("init", "create a council's project folder", "Create a council's scorecard project, every setting explained.", INIT_EPILOG)
+    init.add_argument("directory", metavar="DIR", type=Path, help="the new project folder (must not exist, or be empty)")
+    init.add_argument("--name", required=True, help="the council's name, as the pack shows it")
+    init.add_argument("--la-code", required=True, metavar="CODE", help="the council's three-digit DfE LA code (e.g. 886 for Kent)")
+
+    run = command("run", "produce the scorecard pack for one month", "Produce the scorecard pack for one month.", RUN_EPILOG)
     run.add_argument("--month", metavar="YYYY-MM", help="reporting month; default: the latest complete month before the extract date")
     _add_folders(run)
     run.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect (no flow run is recorded)")
+    _add_verbose(run)
 
-    verify = commands.add_parser(
-        "verify",
-        aliases=["rerun"],
-        help="re-run a published month from its archived inputs and compare every byte",
-        description="Re-run a published month and prove it gives the same bytes.",
-        epilog=VERIFY_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    verify = command("verify", "re-run a published month from its archived inputs and compare every byte",
+                     "Re-run a published month and prove it gives the same bytes.", VERIFY_EPILOG, aliases=("rerun",))
     verify.add_argument("--month", metavar="YYYY-MM", required=True, help="the published month to re-run")
     verify.add_argument("--version", metavar="N", type=int, help="which version of the month (default: the newest)")
     _add_project(verify)
     verify.add_argument("--output", metavar="DIR", type=Path, help="the output folder the month was published in (default: the project's)")
     verify.add_argument("--extracts", metavar="DIR", type=Path, help="re-run from this folder instead of the archived inputs")
     verify.add_argument("--keep", metavar="DIR", type=Path, help="keep the re-run's files in DIR to inspect them (they hold personal data)")
+    _add_verbose(verify)
 
-    backfill = commands.add_parser(
-        "backfill",
-        help="produce every month in a range, and the history series",
-        description="Produce every month from --from to --to (inclusive) from one set of extracts.",
-        epilog=BACKFILL_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    backfill = command("backfill", "produce every month in a range, and the history series",
+                       "Produce every month from --from to --to (inclusive) from one set of extracts.", BACKFILL_EPILOG)
     backfill.add_argument("--from", dest="first", metavar="YYYY-MM", required=True, help="first month")
     backfill.add_argument("--to", dest="last", metavar="YYYY-MM", required=True, help="last month (must have ended before the extract date)")
     _add_folders(backfill)
     backfill.add_argument("--no-prefect", action="store_true", help="run without Prefect (no flow run is recorded)")
+    _add_verbose(backfill)
 
-    serve = commands.add_parser(
-        "serve",
-        help="run the monthly schedule against a running Prefect server",
-        description="Serve the monthly deployment (and a backfill deployment) to a Prefect server.",
-        epilog=SERVE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    serve = command("serve", "run the monthly schedule against a running Prefect server",
+                    "Serve the monthly deployment (and a backfill deployment) to a Prefect server.", SERVE_EPILOG)
     _add_folders(serve)
+    _add_verbose(serve)
     return parser
 
 
@@ -153,6 +159,10 @@ def _add_folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="DIR", type=Path, help="folder for the packs; the month goes in DIR/YYYY-MM (default: the project's)")
 
 
+def _add_verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--verbose", action="store_true", help="also show Prefect's and the libraries' own log lines, and each file's counts")
+
+
 def load_flows():
     """The flows module (flows/ in the repository, fostering_scorecard.flows when installed)."""
     from .flows import monthly_scorecard
@@ -160,34 +170,18 @@ def load_flows():
     return monthly_scorecard
 
 
-def load_flow():
-    return load_flows().monthly_scorecard
-
-
-@contextlib.contextmanager
-def private_prefect_storage():
-    """Prefect pickles a failed run's exception into its local result storage even with result
-    persistence off (and an exception message could quote a value from the data). Point that
-    storage at a private temporary folder, removed when the flow run is over."""
-    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
-
-    key = "PREFECT_RESULTS_LOCAL_STORAGE_PATH"
-    folder = tempfile.mkdtemp(prefix="scorecard-prefect-")
-    before = os.environ.get(key)
-    os.environ[key] = folder  # for flow runs `serve` starts in child processes
-    try:
-        with temporary_settings(updates={PREFECT_RESULTS_LOCAL_STORAGE_PATH: folder}):
-            yield
-    finally:
-        if before is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = before
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def configure_environment() -> None:
-    environment.apply()
+def configure_logging(verbose: bool) -> None:
+    """By default the command's own progress lines only: libraries speak up at WARNING. Prefect
+    still sends each run's INFO log to its server (the API handler); only its console copy is
+    quietened. --verbose shows everything."""
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    level = logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(message)s")
+    for handler in logging.getLogger().handlers:  # records propagated from Prefect's INFO loggers too
+        handler.setLevel(level)
+    for name in ("great_expectations", "fostering_scorecard"):
+        logging.getLogger(name).setLevel(level)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,99 +190,117 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    configure_environment()
+    environment.apply()
+    configure_logging(getattr(args, "verbose", False))
     from .pack import allow_worker_processes
 
     allow_worker_processes()  # this command's main module is import-safe for worker processes
 
-    import logging
-
-    from .audit import ArchiveError, MonthLocked
     from .errors import UserError
+    from .publish import ArchiveError, MonthLocked
 
-    # Our own progress lines only; libraries speak up at WARNING and above.
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    logging.getLogger("fostering_scorecard").setLevel(logging.INFO)
-    command = {"run": _run, "verify": _verify, "rerun": _verify, "backfill": _backfill, "serve": _serve}[args.command]
+    command = {"init": _init, "run": _run, "verify": _verify, "rerun": _verify, "backfill": _backfill, "serve": _serve}[args.command]
     try:
         return command(args)
     except UserError as exc:
-        print(f"\nThe run stopped: a file needs fixing.\n  {exc}", file=sys.stderr)
+        print(f"\nThe run stopped: something needs fixing.\n  {exc}", file=sys.stderr)
         return 1
-    except MonthLocked as exc:
-        print(f"\nThe run stopped: {exc}", file=sys.stderr)
-        return 1
-    except (ValueError, ArchiveError) as exc:
+    except (MonthLocked, ArchiveError, ValueError) as exc:
         print(f"\nThe run stopped: {exc}", file=sys.stderr)
         return 1
 
 
-def _describe(result) -> str:
-    return {
-        "published": f"published as version {result.version}",
-        "restated": f"published as version {result.version}, restating version {result.version - 1} (see change_note.md)",
-        "unchanged": f"unchanged: identical to version {result.version}, nothing new written",
-        "skipped": f"skipped: version {result.version} was produced from the same inputs and code",
-    }.get(result.status, result.status)
+def _open_project(args):
+    from .project import open_project
+
+    return open_project(args.project).with_folders(getattr(args, "extracts", None), getattr(args, "output", None))
+
+
+def _init(args) -> int:
+    from .project import init
+
+    folder = init(args.directory, args.name, args.la_code)
+    print(f"Created the scorecard project for {args.name} in {folder}:")
+    print("  scorecard.toml  the council, its folders and options (each explained)")
+    print("  targets.toml    targets and tolerances per financial year")
+    print("  mappings/       column mappings, if your system's files differ from the data contract")
+    print("  extracts/       save each month's extracts and extract.toml here")
+    print(f"Next: set the targets, save the extracts, then run  scorecard run  inside {folder}.")
+    return 0
 
 
 def _run(args) -> int:
     # The Prefect API server (when none is configured) starts first, on the other core, while
     # this process imports its libraries (prefect_api.py explains).
     early_api = None if args.no_prefect else prefect_api.start_early()
-    from .pipeline import MonthResult, default_month, preflight, run_month, warm_up
-    from .project import open_project
+    project = _open_project(args)
+    from . import run
+    from .progress import ConsoleProgress
 
-    project = open_project(args.project).with_folders(args.extracts, args.output)
-    month = args.month or default_month(project.extracts_dir)
-    preflight(project, month, project.extracts_dir)
-    print(f"Scorecard for {month} from {project.extracts_dir}", flush=True)
-    if args.no_prefect:
-        warm_up()
-        result: MonthResult = run_month(project, month)
-        print(f"{month} {_describe(result)}")
-        month_dir = result.month_dir
-    else:
-        flow = load_flow()
-        warm_up()  # after Prefect's own imports: they would only compete
-        with prefect_api.using(early_api), private_prefect_storage():
-            month_dir = flow(month=month, project_dir=str(project.root), extracts_dir=str(project.extracts_dir), output_dir=str(project.outputs_dir))
-    print(f"Done: the pack is in {month_dir}")
+    month = args.month or run.default_month(project.extracts_dir)
+    run.preflight(project, month)
+    print(f"Scorecard for {month}: {project.settings.council_name}, extracts from {project.extracts_dir}", flush=True)
+    progress = ConsoleProgress(verbose=args.verbose)
+    with run.listening(progress):
+        if args.no_prefect:
+            run.warm_up()
+            run.run_month(project, month)
+        else:
+            flows = load_flows()
+            run.warm_up()  # after Prefect's own imports: they would only compete
+            with prefect_api.using(early_api), prefect_api.private_storage():
+                flows.monthly_scorecard(month=month, **_flow_folders(project))
+    month_dir = project.outputs_dir / month
+    published = progress.last("publish")
+    print(f"\nDone in {progress.seconds:.1f} s: {month} {published.summary if published else 'not published'}.")
+    print(f"  The pack: {month_dir / 'scorecard_pack.pdf'} (and .html, .xlsx); public/ holds the copy to publish.")
+    if progress.rows_line():
+        print(f"  {progress.rows_line()}")
     return 0
 
 
-def _verify(args) -> int:
-    from .pipeline import verify_month
-    from .project import open_project
+def _flow_folders(project) -> dict:
+    return {"project_dir": str(project.root), "extracts_dir": str(project.extracts_dir), "output_dir": str(project.outputs_dir)}
 
-    project = open_project(args.project).with_folders(outputs_dir=args.output)
+
+def _verify(args) -> int:
+    project = _open_project(args)
+    from . import run
+    from .progress import ConsoleProgress
+
     print(f"Re-running {args.month} from {'its archived inputs' if args.extracts is None else args.extracts} ...", flush=True)
-    report = verify_month(project, args.month, project.outputs_dir, version=args.version, extracts_dir=args.extracts, keep_scratch=args.keep)
+    progress = ConsoleProgress(verbose=args.verbose)
+    with run.listening(progress):
+        report = run.verify_month(project, args.month, version=args.version, extracts_dir=args.extracts, keep_scratch=args.keep)
     print(report.text())
     return 0 if report.reproduced else 1
 
 
 def _backfill(args) -> int:
     early_api = None if args.no_prefect else prefect_api.start_early()
-    from .pipeline import backfill, months_between, preflight, warm_up
-    from .project import open_project
+    project = _open_project(args)
+    from . import run
+    from .progress import ConsoleProgress
 
-    project = open_project(args.project).with_folders(args.extracts, args.output)
-    months = months_between(args.first, args.last)
-    preflight(project, args.last, project.extracts_dir)
-    print(f"Backfill of {len(months)} months, {args.first} to {args.last}, from {project.extracts_dir}", flush=True)
-    if args.no_prefect:
-        warm_up()
-        lines = [f"{r.month}: {_describe(r)}" for r in backfill(project, args.first, args.last)]
-    else:
-        flows = load_flows()
-        warm_up()
-        with prefect_api.using(early_api), private_prefect_storage():
-            lines = flows.backfill_scorecard(
-                first_month=args.first, last_month=args.last, project_dir=str(project.root), extracts_dir=str(project.extracts_dir), output_dir=str(project.outputs_dir)
-            )
-    print("\n".join(lines))
-    print(f"Done: the months are in {project.outputs_dir}; every indicator by month is in {project.outputs_dir / 'scorecard_series.csv'}")
+    months = run.months_between(args.first, args.last)
+    run.preflight(project, args.last)
+    print(f"Backfill of {len(months)} months, {args.first} to {args.last}: {project.settings.council_name}, extracts from {project.extracts_dir}", flush=True)
+    progress = ConsoleProgress(show_month=True, verbose=args.verbose)
+    with run.listening(progress):
+        if args.no_prefect:
+            run.warm_up()
+            run.backfill(project, args.first, args.last)
+        else:
+            flows = load_flows()
+            run.warm_up()
+            with prefect_api.using(early_api), prefect_api.private_storage():
+                flows.backfill_scorecard(first_month=args.first, last_month=args.last, **_flow_folders(project))
+    statuses = [e.counts.get("status") for e in progress.published()]
+    counted = ", ".join(f"{statuses.count(s)} {s}" for s in ("published", "restated", "unchanged", "skipped") if statuses.count(s))
+    print(f"\nDone in {progress.seconds:.1f} s: {len(months)} months ({counted}).")
+    print(f"  The months are in {project.outputs_dir}; every indicator by month is in {project.outputs_dir / 'scorecard_series.csv'}.")
+    if progress.rows_line():
+        print(f"  {progress.rows_line()}")
     return 0
 
 
@@ -302,13 +314,11 @@ def _serve(args) -> int:
             file=sys.stderr,
         )
         return 1
-    from .project import open_project
-
-    project = open_project(args.project).with_folders(args.extracts, args.output)
-    print("Serving the monthly scorecard: 07:00 on the 5th of each month (Europe/London). Ctrl+C stops.", flush=True)
+    project = _open_project(args)
+    print(f"Serving the monthly scorecard for {project.settings.council_name}: 07:00 on the 5th of each month (Europe/London). Ctrl+C stops.", flush=True)
     flows = load_flows()
-    with private_prefect_storage():
-        flows.serve(str(project.root), str(project.extracts_dir), str(project.outputs_dir))
+    with prefect_api.private_storage():
+        flows.serve(**_flow_folders(project))
     return 0
 
 

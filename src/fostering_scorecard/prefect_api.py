@@ -1,4 +1,7 @@
-"""A temporary Prefect API for one `scorecard` command, started before the heavy imports.
+"""Prefect for one `scorecard` command: a temporary API started before the heavy imports, and
+private result storage.
+
+A temporary Prefect API, started before the heavy imports.
 
 With no PREFECT_API_URL, Prefect's ephemeral mode starts a local API server when the first flow
 run needs one: the command first imports Prefect's server modules itself (about 3 s on a quiet
@@ -18,9 +21,11 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -120,3 +125,25 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def private_storage():
+    """Prefect pickles a failed run's exception into its local result storage even with result
+    persistence off (and an exception message could quote a value from the data). Point that
+    storage at a private temporary folder, removed when the flow run is over."""
+    from prefect.settings import PREFECT_RESULTS_LOCAL_STORAGE_PATH, temporary_settings
+
+    key = "PREFECT_RESULTS_LOCAL_STORAGE_PATH"
+    folder = tempfile.mkdtemp(prefix="scorecard-prefect-")
+    before = os.environ.get(key)
+    os.environ[key] = folder  # for flow runs `serve` starts in child processes
+    try:
+        with temporary_settings(updates={PREFECT_RESULTS_LOCAL_STORAGE_PATH: folder}):
+            yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,37 @@
+"""The scorecard pack: every format (PDF, offline HTML, Excel, tidy CSVs, chart PNGs) for two
+audiences, drawn from one model of the numbers.
+
+- Internal pack: at the top of the month folder; exact counts and the data-quality page.
+- Public pack: in public/; the same files after disclosure control, without the data-quality
+  page or any record-level list.
+
+The modules, each importing only those above it (no cycle; the drawing libraries are imported
+only when a pack is written, so importing the package is quick):
+
+    style.py        colours (the RAG fills once for every format), fonts, sizes
+    formatting.py   how a number, a change and a month are written
+    disclosure.py   the DfE small-numbers rule for the public pack
+    comparators.py  DfE comparator figures: England, region, statistical neighbours
+    chart_specs.py  what each chart shows: data, a title stating the finding, alt text, table
+    view.py         PackView, the model of one audience's pack (make_views builds both)
+    charts.py       drawing one chart as a PNG (matplotlib)
+    pdf.py          the PDF writer
+    html.py         the offline HTML writer
+    excel.py        the workbook writer
+    workers.py      the worker processes that draw charts and workbooks (forkserver)
+    writer.py       write_pack: both packs, every format, in a fixed order
+"""
+
+from .view import HISTORY_COLUMNS, SCORECARD_COLUMNS, make_views
+from .workers import allow_worker_processes, start_worker_server, worker_processes_allowed
+from .writer import write_pack
+
+__all__ = [
+    "HISTORY_COLUMNS",
+    "SCORECARD_COLUMNS",
+    "allow_worker_processes",
+    "make_views",
+    "start_worker_server",
+    "worker_processes_allowed",
+    "write_pack",
+]

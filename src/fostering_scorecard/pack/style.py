@@ -1,0 +1,34 @@
+"""The pack's look, written once for every format: colours, fonts and sizes.
+
+Colours: the UK Government Analysis Function categorical palette; every one has at least 3:1
+contrast with white (WCAG 2.2 non-text contrast); text is near-black or dark blue. The RAG fills
+are light, with dark text on each (at least 9.9:1), and are the same in the PDF, the HTML and
+the workbook. Plain values only: importing this module imports no drawing library.
+"""
+
+from __future__ import annotations
+
+PALETTE = {"dark_blue": "#12436D", "turquoise": "#28A197", "dark_pink": "#801650", "orange": "#F46A25"}
+TEXT = "#0B0C0C"
+GRID = "#DDDDDD"
+RAG_FILL = {"Green": "#A8D5BA", "Amber": "#FFD78A", "Red": "#F4A3A3", "Not rated": "#E6E6E6"}
+HEADER_FILL = PALETTE["dark_blue"]  # table headings, white bold text on it
+
+# matplotlib settings for every chart and PDF page (applied by charts.py): fixed fonts and sizes,
+# and no random ids, so the same numbers give the same bytes.
+MATPLOTLIB_SETTINGS = {
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "text.color": TEXT,
+    "axes.labelcolor": TEXT,
+    "xtick.color": TEXT,
+    "ytick.color": TEXT,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "svg.hashsalt": "fostering-scorecard",
+    "path.simplify": False,
+    "pdf.compression": 6,
+}
+PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
+CHART_SIZE = (7, 3.8)  # inches
+CHART_DPI = 120  # sharp enough in the PDF and on screen (the HTML shows them 700 px wide)

@@ -1,0 +1,51 @@
+"""Validation: row-level and cross-record rules. Bad rows are quarantined with a reason; doubtful
+rows are kept and reported as warnings. No row is ever dropped without a record of why.
+
+Three layers, each doing what it is good at:
+- DuckDB applies the contract's types (a value that will not parse is a quarantined row, not a
+  failed read) and finds repeated keys (only the second and later copies are quarantined):
+  `types_and_keys`.
+- Great Expectations checks the typed rows against the suite in expectations/<extract>.json:
+  required values, code lists, number and date ranges, end dates not before start dates:
+  `gx_adapter`, with the suites `suites` generates from the data contract.
+- Cross-record and cross-extract checks (overlapping episodes, DfE episode rules, household ids
+  not in the carers extract) are SQL queries in sql/checks/, run on the rows that passed:
+  `checks`.
+`validate` runs the three in order. Every rule has an id `<extract>.<column>.<kind>` and a
+severity (national/extracts.toml [rule_kinds], carried into each expectation's meta; `rules`):
+"error" quarantines the row, "warning" keeps it. Each failure becomes a finding with the file,
+line, record key, rule and a reason (`findings`); `report` writes the data-quality report.
+
+Importing this package does not import Great Expectations (about 4 s): making a SuiteRunner does.
+"""
+
+from .checks import run_checks
+from .findings import QUARANTINE_COLUMNS, ValidatedExtract
+from .gx_adapter import SuiteRunner
+from .report import QUALITY_COLUMNS, read_record_rows, write_quality_outputs
+from .rules import Check, RuleBook, RuleKind, load_rules, rule_id
+from .suites import build_suite, load_suite, suite_json, suite_parameters, suite_path, write_suites
+from .validate import validate_extract, validate_extracts
+
+__all__ = [
+    "QUALITY_COLUMNS",
+    "QUARANTINE_COLUMNS",
+    "Check",
+    "RuleBook",
+    "RuleKind",
+    "SuiteRunner",
+    "ValidatedExtract",
+    "build_suite",
+    "load_rules",
+    "load_suite",
+    "read_record_rows",
+    "rule_id",
+    "run_checks",
+    "suite_json",
+    "suite_parameters",
+    "suite_path",
+    "validate_extract",
+    "validate_extracts",
+    "write_quality_outputs",
+    "write_suites",
+]

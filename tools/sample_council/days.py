@@ -1,0 +1,48 @@
+"""Dates as whole days since 1970-01-01 (ints) throughout: cheap in numpy and in loops."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+EPOCH = date(1970, 1, 1)
+
+
+def day(y: int, m: int, d: int) -> int:
+    return (date(y, m, d) - EPOCH).days
+
+
+EXTRACT = day(2020, 4, 5)
+HISTORY_START = day(2015, 4, 1)
+SIM_START = day(1997, 1, 1)  # burn-in so the April 2015 stock of children is realistic
+OPEN = EXTRACT + 1  # a journey still going after the extract date is cut here and left open
+INF = 10**9  # "never" (open placement, household still approved)
+YEAR = 365.25
+
+
+def add_years(days: np.ndarray, years: int) -> np.ndarray:
+    """Same calendar day `years` later (29 Feb -> 1 Mar), vectorised."""
+    d = np.asarray(days).astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    dom = (d - month.astype("datetime64[D]")).astype(np.int64)
+    target = (month + np.timedelta64(12 * years, "M")).astype("datetime64[D]") + dom
+    return target.astype(np.int64)
+
+
+def fy_of(d: int) -> int:
+    dt = date.fromordinal(EPOCH.toordinal() + d)
+    return dt.year if dt.month >= 4 else dt.year - 1
+
+
+_LUT_FROM = day(1900, 1, 1)
+_DATE_LUT = np.array(pd.date_range("1900-01-01", "2049-12-31").strftime("%d/%m/%Y"),
+                     dtype=object)
+
+
+def fmt_dates(days) -> np.ndarray:
+    """dd/mm/YYYY for each day number; blank for -1 (missing) or INF (never)."""
+    d = np.asarray(days, dtype=np.int64)
+    ok = (d != -1) & (d >= _LUT_FROM) & (d < _LUT_FROM + len(_DATE_LUT))
+    return np.where(ok, _DATE_LUT[np.clip(d - _LUT_FROM, 0, len(_DATE_LUT) - 1)], "")
