@@ -16,6 +16,7 @@ Privacy and audit choices, on purpose:
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -42,6 +43,12 @@ BACKFILL_DEPLOYMENT_NAME = "backfill"
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="reporting month, YYYY-MM (for example 2020-03)")]
+ExtractDate = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="the day the extracts were taken, YYYY-MM-DD")]
+
+# `scorecard serve` pins the project and its folders here, in its own environment, which the
+# flow runs it starts inherit: a run's parameters cannot move where a scheduled month is read
+# from or written to.
+SERVED_FOLDERS = {"project_dir": "SCORECARD_SERVED_PROJECT", "extracts_dir": "SCORECARD_SERVED_EXTRACTS", "output_dir": "SCORECARD_SERVED_OUTPUT"}
 
 
 class TaskRunner(run.Runner):
@@ -90,6 +97,56 @@ def _folder(path: str | None) -> Path | None:
     return Path(path) if path else None
 
 
+def _folders(project_dir: str | None, extracts_dir: str | None, output_dir: str | None) -> tuple[str, str | None, str | None]:
+    """The folders of this run: the served ones when running under `scorecard serve` (a
+    parameter naming another folder is refused), else the parameters."""
+    given = {"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir}
+    served = {name: os.environ.get(variable) for name, variable in SERVED_FOLDERS.items()}
+    if not served["project_dir"]:
+        return project_dir or ".", extracts_dir, output_dir
+    moved = [name for name, value in given.items() if value and str(Path(value).resolve()) != served[name]]
+    if moved:
+        raise ValueError(
+            f"this deployment reads and writes only the folders it was served with ({', '.join(moved)} cannot be changed "
+            "by a run's parameters): stop `scorecard serve` and serve again with other folders to move them"
+        )
+    return served["project_dir"], served["extracts_dir"], served["output_dir"]
+
+
+def _options(extract_date: str | None, allow_quarantine: bool, reason: str | None) -> tuple[run.RunOptions, dt.date | None]:
+    return run.RunOptions(allow_quarantine=allow_quarantine, reason=reason), dt.date.fromisoformat(extract_date) if extract_date else None
+
+
+def headline_markdown(result: run.MonthResult) -> str:
+    """The month's headline figures for the run's Prefect artifact: every indicator with a
+    target, its value, target and status (aggregate figures only, never an identifier)."""
+    lines = [f"# Fostering scorecard {result.month}: {run.status_words(result)}", ""]
+    rated = [row for row in result.rows if row.get("target") is not None]
+    if rated:
+        lines += ["| indicator | value | target | status |", "|---|---|---|---|"]
+        for row in rated:
+            lines.append(f"| {row['title']} | {_number(row['value'])} | {_number(row['target'])} | {row['rag']} |")
+    rows_read = result.rows_read
+    lines += ["", f"Rows read {rows_read:,}; set aside {result.rows_set_aside:,}."]
+    return "\n".join(lines) + "\n"
+
+
+def _number(value) -> str:
+    if value is None:
+        return "no data"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _publish_artifact(result: run.MonthResult) -> None:
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(
+        key=f"fostering-scorecard-{result.month}",
+        markdown=headline_markdown(result),
+        description=f"Headline figures for {result.month} (counts and values only)",
+    )
+
+
 @flow(
     name="monthly-fostering-scorecard",
     flow_run_name=_run_name,
@@ -99,14 +156,22 @@ def _folder(path: str | None) -> Path | None:
 )
 def monthly_scorecard(
     month: Month | None = None,
-    project_dir: str = ".",
+    project_dir: str | None = None,
     extracts_dir: str | None = None,
     output_dir: str | None = None,
+    extract_date: ExtractDate | None = None,
+    allow_quarantine: bool = False,
+    reason: str | None = None,
 ) -> str:
     """The scorecard for `month` (YYYY-MM; default: the month before the scheduled time) of the
-    council project in project_dir (its own extracts and output folders unless given)."""
+    council project in project_dir (its own extracts and output folders unless given; under
+    `scorecard serve`, the served ones only)."""
+    project_dir, extracts_dir, output_dir = _folders(project_dir, extracts_dir, output_dir)
+    options, when_taken = _options(extract_date, allow_quarantine, reason)
     project = load_project(Path(project_dir))
-    result = run.run_month(project, month or scheduled_month(), _folder(extracts_dir), _folder(output_dir), runner=TaskRunner(RunLog()))
+    result = run.run_month(project, month or scheduled_month(), _folder(extracts_dir), _folder(output_dir),
+                           runner=TaskRunner(RunLog()), options=options, extract_date=when_taken)
+    _publish_artifact(result)
     return str(result.month_dir)
 
 
@@ -120,26 +185,32 @@ def monthly_scorecard(
 def backfill_scorecard(
     first_month: Month,
     last_month: Month,
-    project_dir: str = ".",
+    project_dir: str | None = None,
     extracts_dir: str | None = None,
     output_dir: str | None = None,
+    extract_date: ExtractDate | None = None,
+    allow_quarantine: bool = False,
+    reason: str | None = None,
 ) -> list[str]:
     """Every month from first_month to last_month in one flow run: the extracts are read and
     validated once; months already produced from the same inputs and code are skipped."""
+    project_dir, extracts_dir, output_dir = _folders(project_dir, extracts_dir, output_dir)
+    options, when_taken = _options(extract_date, allow_quarantine, reason)
     project = load_project(Path(project_dir))
-    results = run.backfill(project, first_month, last_month, _folder(extracts_dir), _folder(output_dir), runner=TaskRunner(RunLog()))
+    results = run.backfill(project, first_month, last_month, _folder(extracts_dir), _folder(output_dir),
+                           runner=TaskRunner(RunLog()), options=options, extract_date=when_taken)
     return [f"{result.month}: {result.status} v{result.version}" for result in results]
 
 
-def monthly_deployment(project_dir: str, extracts_dir: str, output_dir: str):
-    """The scheduled deployment: the previous month's scorecard at 07:00 on the 5th, UK time."""
+def monthly_deployment():
+    """The scheduled deployment: the previous month's scorecard at 07:00 on the 5th, UK time, of
+    the project `scorecard serve` pins (no folder parameters: see _folders)."""
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
     return monthly_scorecard.to_deployment(
         name=DEPLOYMENT_NAME,
         schedules=[Cron(SCHEDULE_CRON, timezone=SCHEDULE_TIMEZONE)],
-        parameters={"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir},
         entrypoint_type=EntrypointType.MODULE_PATH,  # found in the installed package, from any folder
         concurrency_limit=1,
         description="Monthly fostering scorecard for the previous month (pass month=YYYY-MM to run another).",
@@ -147,13 +218,12 @@ def monthly_deployment(project_dir: str, extracts_dir: str, output_dir: str):
     )
 
 
-def backfill_deployment(project_dir: str, extracts_dir: str, output_dir: str):
-    """Run by hand only (no schedule): a range of months."""
+def backfill_deployment():
+    """Run by hand only (no schedule): a range of months, of the served project."""
     from prefect.deployments.runner import EntrypointType
 
     return backfill_scorecard.to_deployment(
         name=BACKFILL_DEPLOYMENT_NAME,
-        parameters={"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir},
         entrypoint_type=EntrypointType.MODULE_PATH,
         concurrency_limit=1,
         description="Backfill a range of months (first_month, last_month as YYYY-MM).",
@@ -162,7 +232,10 @@ def backfill_deployment(project_dir: str, extracts_dir: str, output_dir: str):
 
 
 def serve(project_dir: str, extracts_dir: str, output_dir: str) -> None:
-    """Serve both deployments to a running Prefect server until stopped (Ctrl+C)."""
+    """Serve both deployments to a running Prefect server until stopped (Ctrl+C), pinned to
+    these folders (the flow runs it starts inherit this process's environment)."""
     from prefect import serve as prefect_serve
 
-    prefect_serve(monthly_deployment(project_dir, extracts_dir, output_dir), backfill_deployment(project_dir, extracts_dir, output_dir))
+    for name, path in {"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir}.items():
+        os.environ[SERVED_FOLDERS[name]] = str(Path(path).resolve())
+    prefect_serve(monthly_deployment(), backfill_deployment())

@@ -9,6 +9,7 @@ from builders import SAMPLE_PROJECT, children_for, write_extracts
 from fostering_scorecard import cli
 
 PROJECT = ["--project", str(SAMPLE_PROJECT)]
+EPISODES = [{"CHILD": "C1", "DECOM": "01/01/2019", "RNE": "S"}]  # one child in care: the data begins in January 2019
 
 
 def test_help_explains_the_outputs_and_the_options():
@@ -61,7 +62,7 @@ def test_default_month_is_the_last_complete_month_before_the_extract(tmp_path):
 # --- verify, backfill, serve, locks (issue 6) -------------------------------------------------
 
 
-def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None):
+def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None, release=None):
     from fostering_scorecard import pack, tables
 
     tables.write_csv(folder / "scorecard.csv", pack.SCORECARD_COLUMNS, rows)
@@ -75,7 +76,8 @@ def test_the_main_help_lists_every_command():
 
 def test_verify_and_backfill_help_explain_what_they_do():
     verify = subprocess.run([sys.executable, "-m", "fostering_scorecard.cli", "verify", "--help"], capture_output=True, text=True).stdout
-    assert "--month YYYY-MM" in verify and "REPRODUCED" in verify and "exits 1" in verify
+    assert "--month YYYY-MM" in verify and "--all" in verify and "REPRODUCED" in verify
+    assert "3  the figures differ" in verify and "6  a file was edited after it was published" in verify
     backfill = subprocess.run([sys.executable, "-m", "fostering_scorecard.cli", "backfill", "--help"], capture_output=True, text=True).stdout
     assert "--from YYYY-MM" in backfill and "--to YYYY-MM" in backfill and "skipped" in backfill
 
@@ -89,7 +91,7 @@ def test_serve_without_a_prefect_server_says_how_to_start_one(monkeypatch, capsy
 def test_a_month_already_being_written_is_refused_with_a_message(tmp_path, capsys):
     from fostering_scorecard import publish
 
-    folder = write_extracts(tmp_path / "x")
+    folder = write_extracts(tmp_path / "x", episodes=EPISODES, header=children_for(EPISODES))
     with publish.month_lock(tmp_path / "out", "2020-03"):  # as another run would hold it
         assert cli.main(["run", *PROJECT, "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]) == 1
     assert "another run of 2020-03 is already writing to" in capsys.readouterr().err
@@ -101,7 +103,7 @@ def test_run_then_verify_says_reproduced_and_a_changed_extract_is_not(tmp_path, 
     pinned = publish.manifest.code_version()
     monkeypatch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
     monkeypatch.setattr(pack, "write_pack", light_pack)
-    folder = write_extracts(tmp_path / "x", carers=[{"household_id": "H1", "approval_date": "01/05/2019"}])
+    folder = write_extracts(tmp_path / "x", episodes=EPISODES, header=children_for(EPISODES), carers=[{"household_id": "H1", "approval_date": "01/05/2019"}])
     out = tmp_path / "out"
     assert cli.main(["run", *PROJECT, "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(out)]) == 0
     assert "2020-03 published as version 1." in capsys.readouterr().out
@@ -109,10 +111,10 @@ def test_run_then_verify_says_reproduced_and_a_changed_extract_is_not(tmp_path, 
     assert cli.main(["verify", *PROJECT, "--month", "2020-03", "--output", str(out)]) == 0
     assert "REPRODUCED: 2020-03 version 1" in capsys.readouterr().out
 
-    changed = write_extracts(tmp_path / "y", carers=[{"household_id": "H1", "approval_date": "01/05/2018"}])
-    assert cli.main(["rerun", *PROJECT, "--month", "2020-03", "--output", str(out), "--extracts", str(changed)]) == 1
+    changed = write_extracts(tmp_path / "y", episodes=EPISODES, header=children_for(EPISODES), carers=[{"household_id": "H1", "approval_date": "01/05/2018"}])
+    assert cli.main(["rerun", *PROJECT, "--month", "2020-03", "--output", str(out), "--extracts", str(changed)]) == 3  # the figures differ
     printed = capsys.readouterr().out
-    assert "NOT REPRODUCED" in printed and "inputs: carers.csv changed" in printed
+    assert "NOT REPRODUCED" in printed and "carers.csv changed" in printed
 
 
 def test_scorecard_run_starts_its_own_prefect_api_early_and_stops_it(monkeypatch):
@@ -155,7 +157,8 @@ def test_the_command_shows_one_line_per_step_and_a_summary_and_none_of_prefects_
     )
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
     env.pop("PREFECT_API_URL", None)
-    command = [sys.executable, "-m", "fostering_scorecard.cli", "run", *PROJECT, "--month", "2020-03", "--extracts", str(folder), "--output", str(tmp_path / "out")]
+    command = [sys.executable, "-m", "fostering_scorecard.cli", "run", *PROJECT, "--month", "2020-03", "--extracts", str(folder),
+               "--output", str(tmp_path / "out"), "--allow-quarantine"]  # one of the two carers is a planted bad row
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -171,3 +171,23 @@ def test_no_cell_hidden_this_month_is_shown_in_last_months_public_pack():
     hidden_now = [(h["metric_id"], h["month"]) for h in public_now.history if h["value"] == SUPPRESSED]
     assert hidden_now, "the fixture must hide something"
     assert [key for key in hidden_now if key in shown_before] == []
+
+
+@pytest.mark.parametrize("metric_id, figures, shown", [
+    # 224 of 1,800: nothing small, shown as it is
+    ("pct", {"value": 12.4, "numerator": 224, "denominator": 1800, "target": None, "rag": "Green"},
+     {"value": 12.4, "numerator": 224, "denominator": 1800, "target": None, "rag": "Green"}),
+    # 5 of 1,800: the value and numerator hidden, the large denominator still shown; no status
+    ("pct", {"value": 0.3, "numerator": 5, "denominator": 1800, "target": 1.0, "rag": "Green"},
+     {"value": "c", "numerator": "c", "denominator": 1800, "target": 1.0, "rag": "Not rated"}),
+    # 4 of 5: the denominator is small too
+    ("pct", {"value": 80.0, "numerator": 4, "denominator": 5, "target": 100.0, "rag": "Red"},
+     {"value": "c", "numerator": "c", "denominator": "c", "target": 100.0, "rag": "Not rated"}),
+    # a withheld metric: hidden whatever its size, zero included
+    ("month", {"value": 0.0, "numerator": 0, "denominator": None, "target": None, "rag": "Not rated"},
+     {"value": "c", "numerator": "c", "denominator": None, "target": None, "rag": "Not rated"}),
+])
+def test_a_reissues_figures_that_moved_follow_the_same_rule(metric_id, figures, shown):
+    # What a re-issued version's public pack and change note show of an indicator's figures
+    # before and after: the rule public_rows applies to this month's rows.
+    assert disclosure.public_figures(metric_id, figures, Rule(5, withheld=("month",))) == shown

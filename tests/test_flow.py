@@ -5,6 +5,7 @@ and persists no results."""
 
 import asyncio
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,17 +20,19 @@ IDS = ["C000123", "C000124", "H00045", "H00046"]
 @pytest.fixture(scope="module")
 def flows():
     environment.apply(umask=False)
-    return cli.load_flows()
+    from fostering_scorecard import commands
+
+    return commands.load_flows()
 
 
-def test_the_monthly_deployment_runs_at_7_on_the_5th_uk_time_with_the_folders_as_parameters(flows):
-    deployment = flows.monthly_deployment("/council", "/landing", "/packs")
+def test_the_monthly_deployment_runs_at_7_on_the_5th_uk_time_on_the_served_folders(flows):
+    deployment = flows.monthly_deployment()
     assert deployment.name == "monthly"
     # Found in the installed package from any folder (no file path, no change of folder).
     assert deployment.entrypoint == "fostering_scorecard.flows.monthly_scorecard.monthly_scorecard"
     [schedule] = deployment.schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone, schedule.active) == ("0 7 5 * *", "Europe/London", True)
-    assert deployment.parameters == {"project_dir": "/council", "extracts_dir": "/landing", "output_dir": "/packs"}  # month: from the schedule
+    assert deployment.parameters == {}  # month: from the schedule; folders: pinned by `scorecard serve`
     assert deployment.concurrency_limit == 1
     month = deployment._parameter_openapi_schema.model_dump()["properties"]["month"]
     assert month["default"] is None
@@ -37,8 +40,21 @@ def test_the_monthly_deployment_runs_at_7_on_the_5th_uk_time_with_the_folders_as
 
 
 def test_the_backfill_deployment_has_no_schedule(flows):
-    deployment = flows.backfill_deployment("/council", "/landing", "/packs")
+    deployment = flows.backfill_deployment()
     assert deployment.schedules == [] and deployment.name == "backfill"
+
+
+def test_a_served_run_cannot_be_moved_to_another_folder_by_its_parameters(flows, monkeypatch, tmp_path):
+    """`prefect deployment run ... --param output_dir=/elsewhere` must not write a month anywhere:
+    under `scorecard serve` the folders are the served ones."""
+    served = {"SCORECARD_SERVED_PROJECT": str(SAMPLE_PROJECT), "SCORECARD_SERVED_EXTRACTS": str(tmp_path / "landing"),
+              "SCORECARD_SERVED_OUTPUT": str(tmp_path / "packs")}
+    for name, value in served.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match="output_dir cannot be changed"):
+        flows._folders(None, None, str(tmp_path / "elsewhere"))
+    assert flows._folders(None, None, None) == (str(SAMPLE_PROJECT), str(tmp_path / "landing"), str(tmp_path / "packs"))
+    assert flows._folders(None, None, str(tmp_path / "packs")) == flows._folders(None, None, None)  # naming the served one is fine
 
 
 def test_a_month_that_is_not_yyyy_mm_is_refused_before_anything_runs(flows):
@@ -62,7 +78,7 @@ def test_the_default_month_is_the_month_before_the_scheduled_time(flows, schedul
     assert flows.month_before(scheduled) == month
 
 
-def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None):
+def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None, release=None):
     tables.write_csv(folder / "scorecard.csv", pack.SCORECARD_COLUMNS, rows)
 
 
@@ -84,10 +100,22 @@ def flow_run(flows, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "write_pack", light_pack)
         state = flows.monthly_scorecard(
-            month="2020-03", project_dir=str(SAMPLE_PROJECT), extracts_dir=str(landing), output_dir=str(root / "out"), return_state=True
+            month="2020-03", project_dir=str(SAMPLE_PROJECT), extracts_dir=str(landing), output_dir=str(root / "out"),
+            allow_quarantine=True, return_state=True,  # two of seven rows are planted bad ones
         )
     assert state.is_completed(), state
-    return root, state, asyncio.run(_read_back(state.state_details.flow_run_id))
+    return root, state, _read_back_when_logged(state.state_details.flow_run_id, "publish 2020-03:")
+
+
+def _read_back_when_logged(flow_run_id, last_line: str, timeout: float = 60):
+    """The run as the server recorded it, once its log holds last_line: Prefect sends logs in
+    batches (every 2 s by default), so the last ones can reach the server after the run ends."""
+    deadline = time.monotonic() + timeout
+    while True:
+        recorded = asyncio.run(_read_back(flow_run_id))
+        if any(log.message.startswith(last_line) for log in recorded["logs"]) or time.monotonic() > deadline:
+            return recorded
+        time.sleep(0.5)
 
 
 async def _read_back(flow_run_id):
@@ -118,7 +146,8 @@ def test_the_run_name_and_parameters_hold_the_month_and_folders_only(flow_run):
     run = recorded["run"]
     assert run.name == "scorecard-2020-03"
     assert run.parameters == {
-        "month": "2020-03", "project_dir": str(SAMPLE_PROJECT), "extracts_dir": str(root / "landing"), "output_dir": str(root / "out")
+        "month": "2020-03", "project_dir": str(SAMPLE_PROJECT), "extracts_dir": str(root / "landing"), "output_dir": str(root / "out"),
+        "allow_quarantine": True, "extract_date": None, "reason": None,
     }
     # One task per step of the run spine, in its order.
     tasks = sorted(recorded["task_runs"], key=lambda t: t.expected_start_time or t.start_time)
@@ -141,7 +170,13 @@ def test_no_child_or_carer_id_in_the_logs_or_artifacts_and_no_results_persisted(
     text += "\n".join(f"{t.name} {t.task_inputs}" for t in recorded["task_runs"])
     for record_id in IDS:
         assert record_id not in text
-    assert recorded["artifacts"] == []  # no result records: nothing pickled to disk
+    # No result records (nothing pickled to disk): the one artifact is the headline figures.
+    [artifact] = recorded["artifacts"]
+    assert artifact.type == "markdown" and artifact.key == "fostering-scorecard-2020-03"
+    assert "| Approved fostering households | 1 | 900 | Red |" in artifact.data
+    # The carers extract begins in May 2019: the financial year to date cannot be counted.
+    assert "| New fostering households approved this financial year | no data | 120 | Not rated |" in artifact.data
+    assert "Rows read 7; set aside 2." in artifact.data
 
 
 def test_prefect_result_storage_is_a_private_temporary_folder_removed_after_the_run(flows):

@@ -26,3 +26,18 @@ def test_the_metrics_doc_is_national_and_says_where_targets_are_set():
     assert "targets.toml" in text and "data/sample/targets.toml" in text
     assert "| targets |" not in text  # targets are a council's, never listed nationally
     assert "`count_temporary_placements = false`; a project may change it" in text
+
+
+def test_the_contract_says_which_collection_year_its_code_lists_follow():
+    text = expected_files(REPOSITORY)[REPOSITORY / "docs" / "data-contract.md"]
+    assert "code lists (header and episodes) are those of the 2024 to 2025 collection" in text
+    assert "`K3`" in text  # a placement type added in a recent collection year
+    assert "| `CREQB` | Carer requested the end: the child's behaviour |" in text  # labels are listed
+
+
+def test_the_metrics_doc_says_what_each_indicator_needs_and_how_far_back_it_reads():
+    text = expected_files(REPOSITORY)[REPOSITORY / "docs" / "metrics.md"]
+    long_term = text[text.index("### stability_long_term"):text.index("### stability_two_year")]
+    assert "| needs | `episodes.csv`, `header.csv` |" in long_term
+    assert "| reads back | 30 months before the date |" in long_term
+    assert "## Placement stability: the rules" in text and "## Figures the data cannot support" in text

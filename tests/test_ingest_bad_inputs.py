@@ -59,12 +59,15 @@ def text(*lines, end="\n"):
 
 
 def test_missing_file_names_the_file_and_the_folder(tmp_path):
+    # episodes.csv is required (the carers, training, allegations and enquiries files are
+    # optional: tests/test_optional_extracts.py).
     folder = write_extracts(tmp_path / "x")
-    (folder / "carers.csv").unlink()
+    (folder / "episodes.csv").unlink()
     with pytest.raises(ExtractError) as error:
-        check_extract(EXTRACTS["carers"], folder)
-    assert str(error.value).startswith("carers.csv: file not found in")
-    assert "How to fix: save the fostering households extract as carers.csv" in str(error.value)
+        check_extract(EXTRACTS["episodes"], folder)
+    assert str(error.value).startswith("episodes.csv: file not found in")
+    assert "How to fix: save the Placement episodes (SSDA903 episodes) extract as episodes.csv" in str(error.value)
+    assert "(or one file per collection year, e.g. episodes_2019-20.csv)" in str(error.value)
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n", b"\xef\xbb\xbf", b"\x00\x00"])

@@ -60,10 +60,12 @@ def test_without_the_mapping_the_renamed_columns_are_reported(tmp_path):
 
 def test_a_mapping_that_names_a_column_not_in_the_contract_is_refused(tmp_path):
     folder = write_extracts(tmp_path / "x")
-    (folder / "my.toml").write_text('[carers.columns]\napproval = "Date_Approved"\n')
-    (folder / "extract.toml").write_text('extract_date = 2020-04-05\nmapping = "my.toml"\n')
+    mappings = tmp_path / "mappings"
+    mappings.mkdir()
+    (mappings / "my.toml").write_text('[carers.columns]\napproval = "Date_Approved"\n')
+    (folder / "extract.toml").write_text('extract_date = 2020-04-05\nmapping = "my"\n')
     with pytest.raises(ExtractError, match="my.toml: maps column\\(s\\) not in the carers.csv contract: approval"):
-        read_extract(EXTRACTS["carers"], folder)
+        read_extract(EXTRACTS["carers"], folder, mappings_dir=mappings)
 
 
 def test_a_missing_mapping_file_is_named(tmp_path):

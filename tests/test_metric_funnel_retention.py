@@ -83,4 +83,5 @@ def test_deregistrations_by_reason(breakdowns_for):
         {"household_id": "H4", "approval_date": "01/01/2010", "deregistration_date": "01/11/2018", "deregistration_reason": "OTHER", "status": "deregistered"},
     ]
     # In the window: two retirements and one with no reason; H4 left before the window.
-    assert breakdowns_for("2020-03", carers=carers)["deregistrations_12m"] == {"NOT RECORDED": 1, "RETIRED": 2}
+    # In plain words (the contract's labels); a blank reason is "Not recorded".
+    assert breakdowns_for("2020-03", carers=carers)["deregistrations_12m"] == {"Not recorded": 1, "Retired": 2}

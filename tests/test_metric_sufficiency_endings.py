@@ -82,8 +82,16 @@ def test_unplanned_endings(scorecard_for):
 
 
 def test_unplanned_endings_by_reason(breakdowns_for):
-    assert breakdowns_for("2020-03", episodes=ENDINGS, header=children_for(ENDINGS))["unplanned_endings_12m"] == {
-        "ALLEG": 1, "CARPL": 1, "CREQB": 1,
+    breakdowns = breakdowns_for("2020-03", episodes=ENDINGS, header=children_for(ENDINGS))
+    # The count's breakdown holds only the unplanned endings, in plain words: D1's CREQB and
+    # ALLEG, adding up to the indicator (2).
+    assert breakdowns["unplanned_endings_12m"] == {
+        "Allegation (section 47 enquiry)": 1, "Carer requested the end: the child's behaviour": 1,
+    }
+    # Every move by reason belongs to the share: D1's three moves, adding up to its denominator (3).
+    assert breakdowns["unplanned_endings_share_12m"] == {
+        "Allegation (section 47 enquiry)": 1, "Carer requested the end: the child's behaviour": 1,
+        "Change to or carrying out of the care plan": 1,
     }
 
 

@@ -82,7 +82,8 @@ def test_allegation_rates_lado_outcomes_and_repeats(scorecard_for, breakdowns_fo
     # More than one in the window: H1 = 1 household.
     assert result["households_repeat_allegations_12m"].numerator == 1
     outcomes = breakdowns_for("2020-03", carers=carers, allegations=allegations)["allegations_substantiated_share"]
-    assert outcomes == {"SUBSTANTIATED": 1, "UNFOUNDED": 1, "UNSUBSTANTIATED": 1}
+    # Shown in plain words (the contract's labels), adding up to the denominator: 3.
+    assert outcomes == {"Substantiated": 1, "Unfounded": 1, "Unsubstantiated": 1}
 
 
 def test_the_named_list_matches_the_count(models_for):

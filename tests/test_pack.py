@@ -175,6 +175,23 @@ def test_allegations_by_outcome(march):
     assert spec.title == "Allegations received in the last 12 months by category, Mar 2025: most often unsubstantiated (60 of 108)"
 
 
+def test_breakdown_categories_are_shown_as_the_labels_they_come_with():
+    # The breakdown SQL gives each category its plain-English label from the data contract
+    # ([labels] in national/extracts.toml); the pack shows it as given, never a code of its own.
+    from fostering_scorecard.pack import charts
+
+    labels = {"Carer requested the end: the child's behaviour": 40, "Allegation (section 47 enquiry)": 30,
+              "Child requested the end": 20, "Provider closed or resigned": 10, "Other reason": 8}
+    ctx, rows, points = case("2025-03")
+    breakdowns = [{"metric_id": "allegations_12m", "category": label, "count": n} for label, n in labels.items()]
+    internal, _public = pack.make_views(ctx, rows, points, [], breakdowns=breakdowns)
+    spec = chart(internal, "breakdown_allegations_12m")
+    assert spec.data["labels"] == sorted(labels)  # alphabetical, as every breakdown
+    assert spec.title.endswith("most often Carer requested the end: the child's behaviour (40 of 108)")
+    assert ["Other reason", "8"] in spec.table_rows
+    assert charts.chart_png(spec).startswith(b"\x89PNG")  # long labels drawn (two lines each at most)
+
+
 def test_a_configured_chart_metric_missing_from_the_registry_is_named():
     from test_pack_fixtures import settings_with
 

@@ -95,3 +95,26 @@ def test_the_no_training_rule_is_one_model_the_metric_and_the_list_read():
         text = reader.read_text()
         assert "from int_no_training_on_date" in text
         assert "last_completed <=" not in text and "last_completed is null" not in text
+
+
+def test_every_figure_says_how_far_back_it_reads(models_for):
+    """Each metric file returns reads_from, the earliest day the figure depends on: never later
+    than the first day of the period it reports (an indicator whose reads_from is before an
+    extract's history reads "insufficient history"). The stability look-backs, by hand."""
+    dates = sorted(EDGE_DATES)
+    with models_for("2020-03") as (ctx, con):
+        models.build_dates(con, dates)
+        reads_from = {}
+        for sql_file in dict.fromkeys(m.sql for m in ctx.metrics):
+            for as_at, rows in models.run_metric_sql(con, sql_file).items():
+                for metric_id, row in rows.items():
+                    reads_from[(metric_id, as_at)] = row[3]
+    for metric in ctx.metrics:
+        for as_at in dates:
+            assert reads_from[(metric.id, as_at)] <= models.period_start(metric, as_at), (metric.id, as_at)
+    # 29/02/2020: the 12 months from 01/03/2019; the 2 years from 01/03/2018; 30 months back
+    # (the long-term cohort's care) to 29/08/2017.
+    leap = D(2020, 2, 29)
+    assert reads_from[("stability_short_term", leap)] == D(2019, 3, 1)
+    assert reads_from[("stability_two_year", leap)] == D(2018, 3, 1)
+    assert reads_from[("stability_long_term", leap)] == D(2017, 8, 29)

@@ -10,7 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from builders import SAMPLE_PROJECT, write_extracts
+from builders import SAMPLE_PROJECT, children_for, write_extracts
 
 MONTH = "2020-03"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -21,7 +21,7 @@ RUN_SCRIPT = textwrap.dedent(
     from pathlib import Path
     from fostering_scorecard import cli, pack, run, tables
 
-    def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None):
+    def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None, release=None):
         tables.write_csv(folder / "scorecard.csv", pack.SCORECARD_COLUMNS, rows)
         if len(sys.argv) > 1:  # the pack is half written: say so, then wait to be killed or released
             import time
@@ -41,7 +41,8 @@ RUN_SCRIPT = textwrap.dedent(
 def start(tmp_path, *marker):
     extracts = tmp_path / "x"
     if not extracts.exists():
-        write_extracts(extracts)
+        episodes = [{"CHILD": "C1", "DECOM": "01/01/2019", "RNE": "S"}]  # the data begins in January 2019
+        write_extracts(extracts, episodes=episodes, header=children_for(episodes))
     script = RUN_SCRIPT.format(project=SAMPLE_PROJECT, month=MONTH, extracts=extracts, output=tmp_path / "out")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     return subprocess.Popen([sys.executable, "-c", script, *map(str, marker)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

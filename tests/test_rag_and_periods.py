@@ -85,7 +85,10 @@ def test_a_backfill_computes_each_month_end_once(validated_extracts, monkeypatch
     ctx, validated = validated_extracts("2020-03")
     passes = []
     real = figures.compute_months
-    monkeypatch.setattr(figures, "compute_months", lambda con, metrics, months, latest=None: passes.append(months) or real(con, metrics, months, latest))
+    monkeypatch.setattr(
+        figures, "compute_months",
+        lambda con, metrics, months, latest=None, coverage=None: passes.append(months) or real(con, metrics, months, latest, coverage),
+    )
     cache: dict = {}
     first = spine.compute(spine.for_month(ctx, "2020-02"), validated, cache)
     second = spine.compute(ctx, validated, cache)

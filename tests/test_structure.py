@@ -116,7 +116,9 @@ def test_the_flows_hold_no_steps_of_their_own():
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE) for alias in node.names}
     assert imported <= {"pack", "run", "month_of", "load"}, imported
     calls = {node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and node.func.value.id == "run"}
-    assert calls == {"run_month", "backfill"}
+    assert {"run_month", "backfill"} <= calls
+    steps = {"prepare", "read_extracts", "validate", "compute", "publish_month", "check_extracts", "produce_month", "write_month_files"}
+    assert not calls & steps, f"the flows call steps of the spine themselves: {sorted(calls & steps)}"
 
 
 def test_a_long_module_says_why_it_is_one_piece():

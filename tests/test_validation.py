@@ -54,11 +54,23 @@ def test_a_row_with_too_many_fields_is_quarantined_not_lost(tmp_path, suite_runn
 
 
 def test_a_missing_file_stops_the_run_and_says_what_to_do(tmp_path, suite_runner):
+    # The SSDA903 files are required; the fostering files are optional (a council with only its
+    # SSDA903 return leaves them out, and their indicators read "no data").
     folder = write_extracts(tmp_path / "x")
-    (folder / "training.csv").unlink()
-    with pytest.raises(ExtractError, match="training.csv: file not found") as error:
+    (folder / "episodes.csv").unlink()
+    with pytest.raises(ExtractError, match="episodes.csv: file not found") as error:
         run_validation(folder, suite_runner)
     assert "docs/data-contract.md" in str(error.value)
+
+
+def test_a_missing_optional_file_is_read_as_not_supplied(tmp_path, suite_runner):
+    folder = write_extracts(tmp_path / "x", carers=[GOOD_CARER])
+    (folder / "training.csv").unlink()
+    validated = run_validation(folder, suite_runner)
+    training = validated["training"]
+    assert (training.raw.supplied, training.rows_read, training.rows_accepted) == (False, 0, 0)
+    assert list(training.accepted.columns) == ["_line", *EXTRACTS["training"].column_names]
+    assert validated["carers"].raw.supplied and validated["carers"].rows_accepted == 1
 
 
 def test_a_missing_required_column_is_named(tmp_path, suite_runner):

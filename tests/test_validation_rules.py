@@ -6,6 +6,7 @@ Errors quarantine the row; warnings keep it (it still counts in the metrics) and
 """
 
 import dataclasses
+import datetime as dt
 
 from builders import children_for
 
@@ -197,3 +198,70 @@ def test_a_bad_value_in_a_column_no_metric_uses_is_a_warning_and_the_row_is_kept
     assert warnings(v) == [(2, "header.MC_DOB.future_date"), (3, "header.MOTHER.bad_code")]
     assert errors(v) == [(4, "header.SEX.bad_code")]
     assert list(v.accepted["CHILD"]) == ["C1", "C2"]
+
+
+def test_an_overlapping_episode_sets_aside_only_itself(validated_extracts):
+    # Each episode is compared with the episodes accepted before it, never with one set aside.
+    episodes = [
+        episode("C1", "01/01/2019", "01/03/2019", "X1", rne="S"),  # line 2
+        episode("C1", "01/03/2019", "01/05/2019", "X1"),  # line 3
+        episode("C1", "15/04/2019"),  # line 4: starts inside line 3 and never ends (a stray copy): set aside
+        episode("C1", "01/05/2019", "01/07/2019", "X1"),  # line 5: starts the day line 3 ended: fine
+        episode("C1", "01/07/2019"),  # line 6: fine
+    ]
+    v = run(validated_extracts, episodes=episodes)["episodes"]
+    # Compared with line 4 (open), lines 5 and 6 would have been set aside too.
+    assert errors(v) == [(4, "episodes.DECOM.overlapping_episode")]
+    assert list(v.accepted["_line"]) == [2, 3, 5, 6]
+
+
+def test_an_impossible_end_date_keeps_the_episode(validated_extracts, scorecard_for):
+    episodes = [
+        # C1: DEC is not a date; the next episode starts 01/03/2019, so that is where it ends.
+        episode("C1", "01/01/2018", "31/02/2019", "X1", rne="S"),  # line 2
+        episode("C1", "01/03/2019"),  # line 3
+        # C2: DEC after the extract date (05/04/2020) and no later episode: still open.
+        episode("C2", "01/01/2018", "01/01/2031", "E13", rne="S"),  # line 4
+        # C3: DEC before DECOM; the next episode starts 01/09/2018.
+        episode("C3", "01/06/2018", "01/01/2018", "X1", rne="S"),  # line 5
+        episode("C3", "01/09/2018"),  # line 6
+    ]
+    v = run(validated_extracts, episodes=episodes)["episodes"]
+    assert errors(v) == []
+    assert warnings(v) == [(2, "episodes.DEC.bad_date"), (4, "episodes.DEC.future_date"), (5, "episodes.DEC.end_before_start")]
+    assert reason(v.warnings, 4).endswith("the episode is kept: it ends the day the child's next episode starts, or is still open if none does")
+    accepted = v.accepted.set_index("_line")
+    assert [accepted.loc[line, "DEC"].date() for line in (2, 5)] == [dt.date(2019, 3, 1), dt.date(2018, 9, 1)]
+    assert accepted.loc[4, ["DEC", "REC"]].isna().all()  # open: no end, so no reason it ceased
+    # Setting these episodes aside would have erased C1 and C2 from January 2019 (C3 from
+    # August 2018): as at 31/01/2019 all three are looked after.
+    stability = scorecard_for("2019-01", episodes=episodes, header=children_for(episodes))["stability_short_term"]
+    assert stability.denominator == 3
+
+
+def test_an_open_episode_with_a_reason_ceased_is_a_warning(validated_extracts):
+    episodes = [
+        episode("C1", "01/01/2019", rne="S", rec="E13"),  # line 2: DEC blank but REC filled
+        episode("C2", "01/01/2019", rne="S"),  # line 3: open, no REC: fine
+    ]
+    v = run(validated_extracts, episodes=episodes)["episodes"]
+    assert warnings(v) == [(2, "episodes.REC.open_with_reason_ceased")]
+    assert reason(v.warnings, 2) == "DEC is blank (the episode is open) but REC is E13"
+    assert v.rows_accepted == 2
+
+
+def test_a_check_against_an_extract_not_supplied_is_not_run(tmp_path, suite_runner, sample_project):
+    # carers.csv is optional: a council with only its SSDA903 return leaves it out. Household ids
+    # on episodes cannot then be checked (every one would look unknown).
+    from builders import write_extracts
+
+    from fostering_scorecard import run as spine
+
+    episodes = [episode("C1", "01/01/2019", rne="S", HOUSEHOLD_ID="H1")]
+    folder = write_extracts(tmp_path / "extracts", episodes=episodes, header=children_for(episodes))
+    for optional in ("carers.csv", "training.csv", "allegations.csv", "enquiries.csv"):
+        (folder / optional).unlink()
+    ctx = spine.prepare(sample_project, "2020-03", folder, tmp_path / "out")
+    validated = spine.validate(ctx, spine.read_extracts(ctx), suite_runner)
+    assert not validated["carers"].raw.supplied
+    assert warnings(validated["episodes"]) == [] and errors(validated["episodes"]) == []

@@ -1,5 +1,7 @@
 -- allegations_by_outcome: allegations concluded in the 12 months to the date set
--- (getvariable('as_at'); the 12 months start on its window_12m_start in as_at_dates), by outcome.
+-- (getvariable('as_at'); the 12 months start on its window_12m_start in as_at_dates), by
+-- outcome, in plain words (code_labels, from the data contract). The counts add up to
+-- allegations_substantiated_share's denominator.
 with reporting_date as (
     select * from as_at_dates where as_at = getvariable('as_at')
 ),
@@ -12,8 +14,17 @@ allegations as (
 ),
 
 final as (
-    select 'allegations_substantiated_share' as metric_id, coalesce(outcome, 'NOT RECORDED') as category, count(*) as count
+    select
+        'allegations_substantiated_share' as metric_id,
+        case
+            when allegations.outcome is null then 'Not recorded'
+            else coalesce(labels.label, allegations.outcome)
+        end as category,
+        count(*) as count
     from allegations
+    left join code_labels as labels
+        on labels.extract = 'allegations' and labels.column_name = 'outcome'
+        and labels.code = allegations.outcome
     group by all
 )
 

@@ -1,7 +1,8 @@
--- int_episodes: every episode, ordered within its child, with the period of care it belongs
--- to. A period of care starts with RNE S, or whenever the previous episode did not end with
--- X1 on the day this one started (a break in care). Built once for all dates: an episode's
--- place in the sequence does not depend on the date the scorecard is computed for.
+-- int_episodes: every accepted episode, ordered within its child (episode_number), with what
+-- the stability rules ask of it: is it a short break (legal status V3/V4), a temporary placement
+-- (T0-T4), and who the carer is (carer_key: placement type, provider, household id, URN and
+-- placement postcode, to recognise a return to the same carer). Built once for all dates: an
+-- episode's place in the sequence does not depend on the date the scorecard is computed for.
 with episodes as (
     select * from stg_episodes
 ),
@@ -16,36 +17,11 @@ described as (
     from episodes
 ),
 
-sequenced as (
+final as (
     select
         *,
-        row_number() over child_order as episode_number,
-        lag(episode_end) over child_order as previous_episode_end,
-        lag(reason_episode_ceased) over child_order as previous_reason_ceased,
-        coalesce(lag(is_temporary_placement) over child_order, false) as follows_temporary_placement
+        row_number() over (partition by child_id order by episode_start, source_line) as episode_number
     from described
-    window child_order as (partition by child_id order by episode_start, source_line)
-),
-
-flagged as (
-    select
-        *,
-        (
-            episode_number = 1
-            or reason_new_episode = 'S'
-            or previous_reason_ceased is distinct from 'X1'
-            or previous_episode_end is distinct from episode_start
-        ) as starts_period_of_care
-    from sequenced
-),
-
-numbered as (
-    select
-        *,
-        sum(starts_period_of_care::integer) over (
-            partition by child_id order by episode_number rows unbounded preceding
-        ) as period_of_care_number
-    from flagged
 )
 
-select * from numbered
+select * from final

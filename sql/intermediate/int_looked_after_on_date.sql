@@ -1,9 +1,10 @@
--- int_looked_after_on_date: for each as-at date, children looked after that day (an episode
--- open that day), excluding agreed series of short breaks (V3/V4), as in every DfE stability
--- measure. With the child's current period of care, the start of their current placement (the
--- latest begun by the date; none if no episode counts as a placement) and their age.
+-- int_looked_after_on_date: for each as-at date, children looked after that day (an episode of
+-- full care open that day), so excluding agreed series of short breaks (V3/V4), as in every DfE
+-- stability measure. With the child's current period of care (int_care_episodes: short breaks
+-- break continuity), the start of their current placement (the latest begun by the date; none
+-- if no episode counts as a placement) and their date of birth.
 with open_episodes as (
-    select * from int_open_episodes_on_date
+    select * from int_open_episodes_on_date where not is_short_break
 ),
 
 children as (
@@ -14,14 +15,15 @@ looked_after as (
     select
         open_episodes.as_at,
         open_episodes.child_id,
-        open_episodes.period_of_care_number,
+        care.period_of_care_number,
         periods.period_start,
         children.date_of_birth
     from open_episodes
+    inner join int_care_episodes as care using (child_id, episode_number)
     inner join int_periods_of_care as periods
-        using (child_id, period_of_care_number)
+        on periods.child_id = care.child_id
+        and periods.period_of_care_number = care.period_of_care_number
     left join children using (child_id)
-    where not open_episodes.is_short_break
 ),
 
 with_current_placement as (

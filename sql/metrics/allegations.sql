@@ -6,7 +6,8 @@
 --   allegations_substantiated_share   of those concluded in the 12 months, share substantiated
 --   median_days_to_conclusion         of those concluded in the 12 months, median days from receipt
 --   households_repeat_allegations_12m households with more than one allegation received in the 12 months
--- The month and the 12 months start on month_start and window_12m_start of as_at_dates.
+-- The month and the 12 months start on month_start and window_12m_start of as_at_dates;
+-- reads_from: the earliest day each figure depends on (its period's first day).
 with dates as (
     select * from as_at_dates
 ),
@@ -58,13 +59,13 @@ households as (
 ),
 
 final as (
-    select as_at, 'allegations_month' as metric_id, in_month as numerator, null::bigint as denominator, null::double as value from counts
-    union all select as_at, 'allegations_12m', in_window, null, null from counts
-    union all select as_at, 'allegations_per_100_households', in_window, approved, null from counts inner join households using (as_at)
-    union all select as_at, 'allegations_lado_share', referred, in_window, null from counts
-    union all select as_at, 'allegations_substantiated_share', substantiated, concluded, null from counts
-    union all select as_at, 'median_days_to_conclusion', null, concluded, median_days from counts
-    union all select as_at, 'households_repeat_allegations_12m', households, null, null from repeat_households
+    select as_at, 'allegations_month' as metric_id, in_month as numerator, null::bigint as denominator, null::double as value, month_start as reads_from from counts inner join dates using (as_at)
+    union all select as_at, 'allegations_12m', in_window, null, null, window_12m_start from counts inner join dates using (as_at)
+    union all select as_at, 'allegations_per_100_households', in_window, approved, null, window_12m_start from counts inner join households using (as_at) inner join dates using (as_at)
+    union all select as_at, 'allegations_lado_share', referred, in_window, null, window_12m_start from counts inner join dates using (as_at)
+    union all select as_at, 'allegations_substantiated_share', substantiated, concluded, null, window_12m_start from counts inner join dates using (as_at)
+    union all select as_at, 'median_days_to_conclusion', null, concluded, median_days, window_12m_start from counts inner join dates using (as_at)
+    union all select as_at, 'households_repeat_allegations_12m', households, null, null, window_12m_start from repeat_households inner join dates using (as_at)
 )
 
 select * from final

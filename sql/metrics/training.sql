@@ -9,6 +9,8 @@
 -- No training: the households int_no_training_on_date finds (the rule is written there only).
 --   no_training_6m         approved at least 6 months, no course in the 6 months to the date
 --   no_training_12m        approved at least 12 months, no course in the 12 months to the date
+-- reads_from: the earliest day each figure depends on: the approvals whose deadline fell in the
+-- 12 months (and the training completed since), or the look-back of the no-training rule.
 with carers as (
     select * from stg_carers
 ),
@@ -59,7 +61,17 @@ core as (
 ),
 
 core_all as (
-    select dates.as_at, ids.metric_id, coalesce(core.numerator, 0) as numerator, coalesce(core.denominator, 0) as denominator, null::double as value
+    select
+        dates.as_at,
+        ids.metric_id,
+        coalesce(core.numerator, 0) as numerator,
+        coalesce(core.denominator, 0) as denominator,
+        null::double as value,
+        case ids.metric_id
+            when 'core_training_12m' then dates.window_2y_start  -- approvals 12 months before the deadline
+            when 'core_training_on_time' then (dates.as_at - interval 30 month)::date  -- 18 months for connected persons
+            else (dates.as_at - interval 36 month)::date  -- approvals 24 months before the deadline
+        end as reads_from
     from as_at_dates as dates
     cross join (values ('core_training_12m'), ('core_training_on_time'), ('core_training_24m')) as ids(metric_id)
     left join core on core.as_at = dates.as_at and core.metric_id = ids.metric_id
@@ -80,7 +92,13 @@ no_training as (
 ),
 
 no_training_all as (
-    select dates.as_at, ids.metric_id, coalesce(no_training.numerator, 0), coalesce(no_training.denominator, 0), null::double
+    select
+        dates.as_at,
+        ids.metric_id,
+        coalesce(no_training.numerator, 0),
+        coalesce(no_training.denominator, 0),
+        null::double,
+        case when ids.look_back_months = 12 then dates.window_12m_start else (dates.as_at - interval 6 month)::date end
     from as_at_dates as dates
     cross join no_training_ids as ids
     left join no_training on no_training.as_at = dates.as_at and no_training.look_back_months = ids.look_back_months

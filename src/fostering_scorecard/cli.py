@@ -5,12 +5,13 @@ only when needed, so `scorecard --help` is instant."""
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
 from pathlib import Path
 
-from . import environment, prefect_api
+from . import environment
 
 DESCRIPTION = """\
 Fostering performance scorecard.
@@ -30,15 +31,19 @@ OUTPUT/YYYY-MM/:
                          library versions, and the sha256 of every output
 
 OUTPUT/YYYY-MM points at the month's newest version, OUTPUT/versions/YYYY-MM/vN/. A month
-re-run with identical inputs and code is left as it is; re-run with different results it
-becomes a new version with a change_note.md, and the earlier version is kept unchanged.
-Inputs are kept in OUTPUT/archive/ so `scorecard verify` can re-run any month later.
+run again with the same inputs, project, code and libraries is left as it is. A month already
+published is re-issued only with --reason "why": a new version with a change_note.md, the
+earlier version kept unchanged. Inputs, project files and the data-quality baseline are kept
+in OUTPUT/archive/ so `scorecard verify` can re-run any month later; every run, backfill and
+verify is a line in OUTPUT/audit_log.jsonl.
 
 commands:
   init      create a council's project folder, every setting explained
+  check     check a month's extracts and write the data-quality report, publishing nothing
   run       produce one month's pack
   verify    re-run a published month from its archived inputs and compare every byte (alias: rerun)
   backfill  produce a range of months and the series of every indicator across them
+  versions  list every published version of each month, with its reason
   serve     run the monthly schedule (07:00 on the 5th, UK time) against a Prefect server
 
 Every command but init works on the project in the current folder (or a folder above it), or
@@ -57,6 +62,18 @@ targets.toml (targets per financial year), mappings/ and extracts/. Then:
   3. cd into the folder and run:  scorecard run
 """
 
+CHECK_EPILOG = """\
+examples:
+  scorecard check                                the project's extracts, latest complete month
+  scorecard check --extracts "/shared/MIU/fostering/2020-04"
+
+Reads and checks the extracts as `scorecard run` would, writes data_quality.csv and
+internal/quarantine.csv (every row set aside, with its line, rule and reason; it holds record
+ids) to OUTPUT/checks/YYYY-MM/, and says whether the month would be published: a month is not
+published when more than the project's limit of an extract's rows is set aside ([quality] in
+scorecard.toml, 2% by default). Exits 0 when the month would be published, 1 when not.
+"""
+
 RUN_EPILOG = """\
 examples:
   scorecard run                                  latest complete month of the project's extracts
@@ -65,7 +82,12 @@ examples:
 
 The extracts folder must hold header.csv, episodes.csv, carers.csv, training.csv,
 allegations.csv and enquiries.csv (see docs/data-contract.md), and an extract.toml with the
-date the extracts were taken, e.g.  extract_date = 2020-04-05
+date the extracts were taken, e.g.  extract_date = 2020-04-05  (or pass --extract-date).
+
+A month is not published when more than the project's limit of any extract's rows is set aside
+(2% by default): run `scorecard check` to see why, fix the data, run again; or publish anyway
+with --allow-quarantine (recorded in the manifest, shown on the pack's cover). A month already
+published is re-issued as a new version only with --reason "why".
 """
 
 VERIFY_EPILOG = """\
@@ -75,11 +97,18 @@ examples:
   scorecard verify --month 2020-03 --extracts "/shared/MIU/fostering/latest"
                                                     would today's extracts change March 2020?
 
-The month is re-run in a temporary folder from the inputs archived when it was published (or
-from --extracts), and every output and the manifest are compared byte for byte. It prints
-REPRODUCED and exits 0, or NOT REPRODUCED with each file that differs, which indicators moved
-and why (inputs, configuration, code or dependencies changed), and exits 1. Nothing in the
-output folder is changed.
+First every file of the version is checked against the sha256 its manifest recorded (a file
+edited after publishing is named). Then the month is re-run in a temporary folder from the
+inputs, project files and data-quality baseline archived when it was published (or from
+--extracts), and every output and the manifest are compared byte for byte. It prints
+REPRODUCED, or NOT REPRODUCED with the kind of difference, each file that differs, which
+indicators moved and why. Needs only the output folder: no project is read. Nothing in the
+output folder is changed. Exit codes:
+  0  reproduced                    4  same figures, different bytes (rendering)
+  3  the figures differ            5  only the recorded environment differs
+  6  a file was edited after it was published
+  7  an archived input is missing or damaged
+  (1: stopped with a message; 2: the command line is wrong). With --all, the most serious.
 """
 
 BACKFILL_EPILOG = """\
@@ -118,15 +147,26 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--name", required=True, help="the council's name, as the pack shows it")
     init.add_argument("--la-code", required=True, metavar="CODE", help="the council's three-digit DfE LA code (e.g. 886 for Kent)")
 
+    check = command("check", "check a month's extracts and write the data-quality report, publishing nothing",
+                    "Check a month's extracts and say whether the month would be published.", CHECK_EPILOG)
+    check.add_argument("--month", metavar="YYYY-MM", help="reporting month; default: the latest complete month before the extract date")
+    _add_folders(check)
+    _add_extract_date(check)
+    _add_verbose(check)
+
     run = command("run", "produce the scorecard pack for one month", "Produce the scorecard pack for one month.", RUN_EPILOG)
     run.add_argument("--month", metavar="YYYY-MM", help="reporting month; default: the latest complete month before the extract date")
     _add_folders(run)
+    _add_extract_date(run)
+    _add_publishing(run)
     run.add_argument("--no-prefect", action="store_true", help="run the same steps without Prefect (no flow run is recorded)")
     _add_verbose(run)
 
     verify = command("verify", "re-run a published month from its archived inputs and compare every byte",
-                     "Re-run a published month and prove it gives the same bytes.", VERIFY_EPILOG, aliases=("rerun",))
-    verify.add_argument("--month", metavar="YYYY-MM", required=True, help="the published month to re-run")
+                     "Re-run a published month (or all) and prove it gives the same bytes.", VERIFY_EPILOG, aliases=("rerun",))
+    chosen = verify.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--month", metavar="YYYY-MM", help="the published month to re-run")
+    chosen.add_argument("--all", action="store_true", help="every published month (its newest version)")
     verify.add_argument("--version", metavar="N", type=int, help="which version of the month (default: the newest)")
     _add_project(verify)
     verify.add_argument("--output", metavar="DIR", type=Path, help="the output folder the month was published in (default: the project's)")
@@ -139,8 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--from", dest="first", metavar="YYYY-MM", required=True, help="first month")
     backfill.add_argument("--to", dest="last", metavar="YYYY-MM", required=True, help="last month (must have ended before the extract date)")
     _add_folders(backfill)
+    _add_extract_date(backfill)
+    _add_publishing(backfill)
     backfill.add_argument("--no-prefect", action="store_true", help="run without Prefect (no flow run is recorded)")
     _add_verbose(backfill)
+
+    versions = command("versions", "list every published version of each month, with its reason",
+                       "List the published versions of every month (or one), with when and why each was issued.", "")
+    versions.add_argument("--month", metavar="YYYY-MM", help="only this month")
+    _add_project(versions)
+    versions.add_argument("--output", metavar="DIR", type=Path, help="the output folder (default: the project's)")
 
     serve = command("serve", "run the monthly schedule against a running Prefect server",
                     "Serve the monthly deployment (and a backfill deployment) to a Prefect server.", SERVE_EPILOG)
@@ -159,15 +207,29 @@ def _add_folders(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="DIR", type=Path, help="folder for the packs; the month goes in DIR/YYYY-MM (default: the project's)")
 
 
+def extract_date_argument(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD (for example 2020-04-05)") from None
+    # A date after today is refused by the run, with the other extract-date checks (ingest).
+
+
+def _add_extract_date(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--extract-date", metavar="YYYY-MM-DD", type=extract_date_argument,
+                        help="the day the extracts were taken, when the extracts folder has no extract.toml")
+
+
+def _add_publishing(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-quarantine", action="store_true",
+                        help="publish although an extract is over the project's limit of rows set aside (recorded, and shown on the pack)")
+    parser.add_argument("--reason", metavar="WORDS", help="why a month already published is re-issued (required to re-issue it)")
+
+
 def _add_verbose(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verbose", action="store_true", help="also show Prefect's and the libraries' own log lines, and each file's counts")
-
-
-def load_flows():
-    """The flows module (flows/ in the repository, fostering_scorecard.flows when installed)."""
-    from .flows import monthly_scorecard
-
-    return monthly_scorecard
 
 
 def configure_logging(verbose: bool) -> None:
@@ -180,8 +242,11 @@ def configure_logging(verbose: bool) -> None:
     logging.basicConfig(level=level, format="%(message)s")
     for handler in logging.getLogger().handlers:  # records propagated from Prefect's INFO loggers too
         handler.setLevel(level)
-    for name in ("great_expectations", "fostering_scorecard"):
-        logging.getLogger(name).setLevel(level)
+    logging.getLogger("fostering_scorecard").setLevel(level)
+    # Great Expectations logs its own set-up at INFO (function registrations, temporary folders):
+    # noise even when verbose; its warnings still show.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request to the Prefect API
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,7 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     from .errors import UserError
     from .publish import ArchiveError, MonthLocked
 
-    command = {"init": _init, "run": _run, "verify": _verify, "rerun": _verify, "backfill": _backfill, "serve": _serve}[args.command]
+    from . import commands
+
+    command = {"init": commands.init_command, "check": commands.check_command, "run": commands.run_command,
+               "verify": commands.verify_command, "rerun": commands.verify_command, "backfill": commands.backfill_command,
+               "versions": commands.versions_command, "serve": commands.serve_command}[args.command]
     try:
         return command(args)
     except UserError as exc:
@@ -208,118 +277,30 @@ def main(argv: list[str] | None = None) -> int:
     except (MonthLocked, ArchiveError, ValueError) as exc:
         print(f"\nThe run stopped: {exc}", file=sys.stderr)
         return 1
-
-
-def _open_project(args):
-    from .project import open_project
-
-    return open_project(args.project).with_folders(getattr(args, "extracts", None), getattr(args, "output", None))
-
-
-def _init(args) -> int:
-    from .project import init
-
-    folder = init(args.directory, args.name, args.la_code)
-    print(f"Created the scorecard project for {args.name} in {folder}:")
-    print("  scorecard.toml  the council, its folders and options (each explained)")
-    print("  targets.toml    targets and tolerances per financial year")
-    print("  mappings/       column mappings, if your system's files differ from the data contract")
-    print("  extracts/       save each month's extracts and extract.toml here")
-    print(f"Next: set the targets, save the extracts, then run  scorecard run  inside {folder}.")
-    return 0
-
-
-def _run(args) -> int:
-    # The Prefect API server (when none is configured) starts first, on the other core, while
-    # this process imports its libraries (prefect_api.py explains).
-    early_api = None if args.no_prefect else prefect_api.start_early()
-    project = _open_project(args)
-    from . import run
-    from .progress import ConsoleProgress
-
-    month = args.month or run.default_month(project.extracts_dir)
-    run.preflight(project, month)
-    print(f"Scorecard for {month}: {project.settings.council_name}, extracts from {project.extracts_dir}", flush=True)
-    progress = ConsoleProgress(verbose=args.verbose)
-    with run.listening(progress):
-        if args.no_prefect:
-            run.warm_up()
-            run.run_month(project, month)
-        else:
-            flows = load_flows()
-            run.warm_up()  # after Prefect's own imports: they would only compete
-            with prefect_api.using(early_api), prefect_api.private_storage():
-                flows.monthly_scorecard(month=month, **_flow_folders(project))
-    month_dir = project.outputs_dir / month
-    published = progress.last("publish")
-    print(f"\nDone in {progress.seconds:.1f} s: {month} {published.summary if published else 'not published'}.")
-    print(f"  The pack: {month_dir / 'scorecard_pack.pdf'} (and .html, .xlsx); public/ holds the copy to publish.")
-    if progress.rows_line():
-        print(f"  {progress.rows_line()}")
-    return 0
-
-
-def _flow_folders(project) -> dict:
-    return {"project_dir": str(project.root), "extracts_dir": str(project.extracts_dir), "output_dir": str(project.outputs_dir)}
-
-
-def _verify(args) -> int:
-    project = _open_project(args)
-    from . import run
-    from .progress import ConsoleProgress
-
-    print(f"Re-running {args.month} from {'its archived inputs' if args.extracts is None else args.extracts} ...", flush=True)
-    progress = ConsoleProgress(verbose=args.verbose)
-    with run.listening(progress):
-        report = run.verify_month(project, args.month, version=args.version, extracts_dir=args.extracts, keep_scratch=args.keep)
-    print(report.text())
-    return 0 if report.reproduced else 1
-
-
-def _backfill(args) -> int:
-    early_api = None if args.no_prefect else prefect_api.start_early()
-    project = _open_project(args)
-    from . import run
-    from .progress import ConsoleProgress
-
-    months = run.months_between(args.first, args.last)
-    run.preflight(project, args.last)
-    print(f"Backfill of {len(months)} months, {args.first} to {args.last}: {project.settings.council_name}, extracts from {project.extracts_dir}", flush=True)
-    progress = ConsoleProgress(show_month=True, verbose=args.verbose)
-    with run.listening(progress):
-        if args.no_prefect:
-            run.warm_up()
-            run.backfill(project, args.first, args.last)
-        else:
-            flows = load_flows()
-            run.warm_up()
-            with prefect_api.using(early_api), prefect_api.private_storage():
-                flows.backfill_scorecard(first_month=args.first, last_month=args.last, **_flow_folders(project))
-    statuses = [e.counts.get("status") for e in progress.published()]
-    counted = ", ".join(f"{statuses.count(s)} {s}" for s in ("published", "restated", "unchanged", "skipped") if statuses.count(s))
-    print(f"\nDone in {progress.seconds:.1f} s: {len(months)} months ({counted}).")
-    print(f"  The months are in {project.outputs_dir}; every indicator by month is in {project.outputs_dir / 'scorecard_series.csv'}.")
-    if progress.rows_line():
-        print(f"  {progress.rows_line()}")
-    return 0
-
-
-def _serve(args) -> int:
-    if not os.environ.get("PREFECT_API_URL"):
-        print(
-            "scorecard serve needs a running Prefect server to keep the schedule.\n"
-            "  1. In another terminal:  prefect server start\n"
-            "  2. Here:                 export PREFECT_API_URL=http://127.0.0.1:4200/api\n"
-            "then run scorecard serve again (docs/operations.md has the details).",
-            file=sys.stderr,
-        )
+    except KeyboardInterrupt:
+        print("\nStopped (Ctrl-C): nothing of this month was published.", file=sys.stderr)
+        return 130
+    except OSError as exc:  # the disk, not the data: a full disk, a read-only or missing folder, permissions
+        print(f"\nThe run stopped: {disk_problem(exc)}", file=sys.stderr)
         return 1
-    project = _open_project(args)
-    print(f"Serving the monthly scorecard for {project.settings.council_name}: 07:00 on the 5th of each month (Europe/London). Ctrl+C stops.", flush=True)
-    flows = load_flows()
-    with prefect_api.private_storage():
-        flows.serve(**_flow_folders(project))
-    return 0
+
+
+DISK_PROBLEMS = {
+    errno.ENOSPC: ("the disk is full", "free some space, or write the packs elsewhere with --output (or [folders] outputs in scorecard.toml)"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space, or write the packs elsewhere with --output"),
+    errno.EROFS: ("the folder is on a read-only disk", "choose a folder you can write to with --output (or [folders] outputs in scorecard.toml)"),
+    errno.EACCES: ("permission denied", "check that you may read the extracts and write to the output folder, or choose another with --output"),
+    errno.EPERM: ("permission denied", "check that you may read the extracts and write to the output folder, or choose another with --output"),
+    errno.ENOENT: ("a folder or file does not exist", "check the --extracts and --output paths, and [folders] in scorecard.toml"),
+    errno.ENOTDIR: ("part of the path is a file, not a folder", "check the --extracts and --output paths, and [folders] in scorecard.toml"),
+}
+
+
+def disk_problem(exc: OSError) -> str:
+    """A file-system error in words, with the fix (the path is the user's own; no data is quoted)."""
+    problem, fix = DISK_PROBLEMS.get(exc.errno, (exc.strerror or "the file system refused", "check the folders and try again"))
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"could not read or write a file{where}: {problem}. Nothing of this month was published.\n  How to fix: {fix}."
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ class Extract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     date_order: tuple[tuple[str, str], ...] = ()
+    required: bool = True  # False: a council may leave the file out (its indicators read "no data")
+    annual_returns: bool = False  # may also come as one file per SSDA903 collection year
 
     @property
     def column_names(self) -> list[str]:
@@ -56,6 +58,14 @@ class Extract:
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
+
+
+@dataclass(frozen=True)
+class ReadingRules:
+    """How every extract file is read ([reading] in extracts.toml)."""
+
+    missing_values: tuple[str, ...] = ()  # read as blank in every column (any capitals)
+    missing_values_where_coded: tuple[str, ...] = ()  # blank only in date, number, flag and coded columns
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,7 @@ class Definitions:
     disclosure: DisclosureRules
     comparators: ComparatorData
     council_defaults: dict[str, dict]  # section -> option -> default value
+    reading: ReadingRules = ReadingRules()
 
     @property
     def metric_ids(self) -> list[str]:
@@ -149,8 +160,19 @@ def parse_extracts(data: dict) -> dict[str, Extract]:
             key=tuple(spec["key"]),
             columns=columns,
             date_order=tuple(tuple(pair) for pair in spec.get("date_order", [])),
+            required=bool(spec.get("required", True)),
+            annual_returns=bool(spec.get("annual_returns", False)),
         )
     return extracts
+
+
+def parse_reading(data: dict) -> ReadingRules:
+    """The [reading] section of extracts.toml."""
+    reading = data.get("reading", {})
+    return ReadingRules(
+        missing_values=tuple(str(v) for v in reading.get("missing_values", [])),
+        missing_values_where_coded=tuple(str(v) for v in reading.get("missing_values_where_coded", [])),
+    )
 
 
 def parse_metrics(data: dict, where: str = "metrics.toml") -> tuple[Metric, ...]:
@@ -182,7 +204,8 @@ def _metric_ids(values, where: str, known: set[str]) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def load() -> Definitions:
     """The tool's national definitions (read once: they are part of the installed tool)."""
-    extracts = parse_extracts(read_toml(resources.national_file("extracts.toml")))
+    contract = read_toml(resources.national_file("extracts.toml"))
+    extracts = parse_extracts(contract)
     metrics = parse_metrics(read_toml(resources.national_file("metrics.toml")))
     settings = read_toml(resources.national_file("settings.toml"))
     known = {m.id for m in metrics}
@@ -205,4 +228,5 @@ def load() -> Definitions:
             measures={key: dict(spec) for key, spec in comparators.get("measures", {}).items()},
         ),
         council_defaults={section: dict(options) for section, options in settings["council_defaults"].items()},
+        reading=parse_reading(contract),
     )

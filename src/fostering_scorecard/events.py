@@ -86,8 +86,7 @@ class Runner:
 STATUS_WORDS = {
     "published": "published as version {version}",
     "restated": "published as version {version}, restating version {previous} (see change_note.md)",
-    "unchanged": "unchanged: identical to version {version}, nothing new written",
-    "skipped": "skipped: version {version} was produced from the same inputs and code",
+    "unchanged": "unchanged: the same inputs, project, code and libraries as version {version}, nothing written",
 }
 
 
@@ -106,7 +105,7 @@ def describe(step: str, month: str | None, seconds: float, result) -> StepEvent:
         return StepEvent(step, month, seconds, f"as at {result.as_at:%d/%m/%Y}; extracts taken {result.extract_info.extract_date:%d/%m/%Y}")
     if step == "ingest":
         rows = sum(raw.rows_read for raw in result.values())
-        details = tuple(f"{raw.path.name}: {raw.rows_read:,} rows" for raw in result.values())
+        details = tuple(f"{raw.file_names}: {raw.rows_read:,} rows" for raw in result.values())
         return StepEvent(step, month, seconds, f"{len(result)} files, {rows:,} rows", {"files": len(result), "rows_read": rows}, details)
     if step == "validate":
         counts = {
@@ -116,7 +115,8 @@ def describe(step: str, month: str | None, seconds: float, result) -> StepEvent:
             "warnings": sum(len(v.warnings) for v in result.values()),
         }
         details = tuple(
-            f"{v.raw.path.name}: {v.rows_read:,} read = {v.rows_accepted:,} accepted + {v.rows_quarantined:,} set aside"
+            f"{v.raw.file_names}: {v.rows_read:,} read = {v.rows_accepted:,} accepted + {v.rows_quarantined:,} set aside"
+            + (f" + {v.rows_superseded:,} superseded" if v.rows_superseded else "")
             + (f"; {len(v.warnings):,} warning(s) on rows kept" if len(v.warnings) else "")
             for v in result.values()
         )

@@ -12,14 +12,22 @@ lets it start on the other core while this process imports pandas, DuckDB and Pr
 flow then finds an API address and never imports the server.
 
 Like Prefect's own, the server listens on 127.0.0.1 only, serves no UI, keeps its database in
-PREFECT_HOME, and is stopped when the command exits. If it cannot start, the command falls back
-to Prefect's ephemeral mode: slower, same result.
+PREFECT_HOME, and is stopped when the command ends (runtime.leave_nothing_behind; at exit
+otherwise). It never outlives the command: on Linux the kernel kills it when the command dies,
+even by SIGKILL (runtime.die_with_this_thread), and it runs in a process group of its own, so
+Ctrl-C in the terminal reaches only the command, which still needs the server to record that
+the flow run stopped, and then stops it. If it cannot start, the command falls back to
+Prefect's ephemeral mode: slower, same result.
+
+serve() is Prefect's serve, with a stop that takes seconds even when the Prefect server has
+gone away.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import http.client
 import os
 import shutil
 import socket
@@ -27,10 +35,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from importlib.util import find_spec
 from pathlib import Path
+
+from . import child_processes, runtime
 
 _server: "TemporaryApi | None" = None
 
@@ -40,7 +49,7 @@ class TemporaryApi:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
         prefect_dir = Path(find_spec("prefect").origin).parent
-        self.process = subprocess.Popen(
+        self.process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn: started before any thread
             [
                 sys.executable, "-m", "uvicorn",
                 "--app-dir", str(prefect_dir.parent),
@@ -52,8 +61,11 @@ class TemporaryApi:
             # ephemeral server runs.
             env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
             stdin=subprocess.DEVNULL,
+            process_group=0,  # Ctrl-C is for the command: it stops the server when it is done with it
+            preexec_fn=child_processes.die_with_this_thread(),
         )
-        atexit.register(self.stop)
+        runtime.on_stop(self.stop, pid=self.process.pid)
+        atexit.register(self.stop)  # outside leave_nothing_behind
 
     def wait_until_ready(self, timeout: float) -> bool:
         """True once the API answers its health check; False if the process died or timed out."""
@@ -61,17 +73,14 @@ class TemporaryApi:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False
-            try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as response:
-                    if response.status == 200:
-                        return True
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
+            if answers(self.url, timeout=2):
+                return True
             time.sleep(0.1)
         return False
 
     def stop(self) -> None:
         if self.process.poll() is None:
+            _send_prefects_queued_logs()
             self.process.terminate()
             try:
                 self.process.wait(timeout=5)
@@ -91,7 +100,10 @@ def start_early() -> TemporaryApi | None:
     if os.environ.get("PREFECT_API_URL") or ephemeral_switched_off:
         return None
     if _server is None or _server.process.poll() is not None:
-        _server = TemporaryApi()
+        with runtime.starting_process() as allowed:
+            if not allowed:
+                return None
+            _server = TemporaryApi()
     return _server
 
 
@@ -121,6 +133,19 @@ def using(server: TemporaryApi | None):
         yield
 
 
+def _send_prefects_queued_logs() -> None:
+    """Before the server stops: Prefect sends flow-run logs and events from background workers,
+    which would otherwise retry against a stopped server at exit."""
+    if "prefect" not in sys.modules:
+        return
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with contextlib.suppress(Exception):
+            worker.drain_all(timeout=5, at_exit=False)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -147,3 +172,59 @@ def private_storage():
         else:
             os.environ[key] = before
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def serve(*deployments) -> None:
+    """Serve the deployments to the Prefect server at PREFECT_API_URL until stopped (Ctrl-C or
+    SIGTERM), as prefect.serve does, except that the stop takes seconds whether or not the
+    server is still there: on the way out Prefect pauses each deployment's schedule, and with
+    the server gone each of those requests is retried for about a minute. The schedules are
+    paused when the server answers, and left as they are (nothing can reach them) when not.
+    A stop that still takes longer than runtime.STOP_GRACE_SECONDS ends the command at once."""
+    import asyncio
+    import signal
+
+    from prefect.exceptions import TerminationSignal
+    from prefect.runner import Runner
+    from prefect.settings import PREFECT_API_URL
+
+    api_url = PREFECT_API_URL.value()
+
+    class ScorecardRunner(Runner):
+        def handle_sigterm(self, *args, **kwargs) -> None:
+            runtime.stop_requested(signal.SIGTERM)  # the grace period starts
+            super().handle_sigterm(*args, **kwargs)
+
+        async def __aenter__(self):
+            started = await super().__aenter__()
+            _print_serving(deployments)  # now, when a stop goes through the runner's own
+            return started
+
+        async def __aexit__(self, *exc_info) -> None:
+            if self.pause_on_shutdown and not await asyncio.to_thread(answers, api_url, 2.0):
+                self.pause_on_shutdown = False
+            await super().__aexit__(*exc_info)
+
+    runner = ScorecardRunner(pause_on_shutdown=True)
+    for deployment in deployments:
+        runner.add_deployment(deployment)
+    try:
+        asyncio.run(runner.start())
+    except (KeyboardInterrupt, TerminationSignal):
+        pass  # stopped, as asked
+
+
+def answers(api_url: str | None, timeout: float) -> bool:
+    """True if the Prefect API at api_url answers its health check within timeout seconds."""
+    if not api_url:
+        return False
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
+            return response.status == 200
+    except (OSError, http.client.HTTPException):  # URLError, refused, timed out, cut off
+        return False
+
+
+def _print_serving(deployments) -> None:
+    names = ", ".join(f"{deployment.flow_name}/{deployment.name}" for deployment in deployments)
+    print(f"Serving {names}. To run one now:  prefect deployment run NAME", flush=True)

@@ -51,6 +51,7 @@ class Settings:
     no_material_change_relative: float
     no_material_change_points: float
     neighbours: tuple[str, ...]  # override of the DfE statistical neighbours; empty = DfE's
+    max_set_aside_share: float  # above it, in any extract, the month is not published
     layout: PackLayout
     disclosure: DisclosureRules
     comparators: ComparatorData
@@ -217,10 +218,13 @@ def load(root: Path) -> Project:
         no_material_change_relative=option("pack", "no_material_change_relative"),
         no_material_change_points=option("pack", "no_material_change_points"),
         neighbours=tuple(str(code).strip() for code in option("comparators", "neighbours")),
+        max_set_aside_share=option("quality", "max_set_aside_share"),
         layout=definitions.layout,
         disclosure=definitions.disclosure,
         comparators=definitions.comparators,
     )
+    if not 0 <= settings.max_set_aside_share <= 1:
+        raise ProjectError(PROJECT_FILE, "[quality] max_set_aside_share must be a share from 0 to 1", "for example  max_set_aside_share = 0.02  (2%)")
     for option_name in ("trend_months", "sparkline_months"):
         if not 13 <= getattr(settings, option_name) <= 24:
             raise ProjectError(PROJECT_FILE, f"[pack] {option_name} must be from 13 to 24", f"set it to 24 or less:  {option_name} = 24")

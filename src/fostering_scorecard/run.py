@@ -14,6 +14,8 @@ them; none of them lists the steps again.
 - The month lock is taken in one place, `produce_month`, around the month's compute and publish;
   a backfill takes it month by month.
 - The project is read once by the caller and passed down in the RunContext.
+
+What each step does is in steps.py; this module holds their order.
 """
 
 from __future__ import annotations
@@ -22,69 +24,38 @@ import datetime as dt
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import ingest, models, pack, publish, tables, validation
-from .definitions import Extract, Metric
+from . import pack, publication_check, publish, validation
 from .errors import FileProblem
-from .events import Runner, StepEvent, listening  # noqa: F401 (callers take them from the spine)
-from .ingest import ExtractError, ExtractInfo, RawExtract
-from .models import MonthFigures
-from .periods import as_at_date, latest_complete_month, parse_month, shift_month
-from .project import Project, Settings
+from .events import Runner, StepEvent, listening, status_words  # noqa: F401 (callers take them from the spine)
+from .models import MonthFigures  # noqa: F401
+from .project import Project
+from .project import load as load_project
+from .steps import (  # noqa: F401 (the steps and their context, as callers know them from the spine)
+    MonthResult,
+    RunContext,
+    RunOptions,
+    log_outcome,
+    already_current,
+    compute,
+    default_month,
+    extract_info,
+    for_month,
+    months_between,
+    open_models,
+    preflight,
+    prepare,
+    publish_month,
+    read_extracts,
+    row_counts,
+    validate,
+    write_month_files,
+)
 from .validation import SuiteRunner, ValidatedExtract
 
 STEPS = ("prepare", "ingest", "validate", "compute", "publish")
-
-
-# ---------------------------------------------------------------------------------------------
-# What a run carries from step to step
-
-
-@dataclass
-class RunContext:
-    month: str
-    as_at: dt.date
-    extracts_dir: Path
-    output_dir: Path
-    extract_info: ExtractInfo
-    project: Project
-
-    @property
-    def extracts(self) -> dict[str, Extract]:
-        return self.project.extracts
-
-    @property
-    def metrics(self) -> tuple[Metric, ...]:
-        return self.project.metrics
-
-    @property
-    def settings(self) -> Settings:
-        return self.project.settings
-
-
-@dataclass
-class MonthResult:
-    month: str
-    month_dir: Path
-    rows: list[dict]
-    row_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    version: int = 0
-    status: str = ""  # published | restated | unchanged | skipped
-    version_dir: Path | None = None
-
-    @property
-    def rows_set_aside(self) -> int:
-        return sum(counts["quarantined"] for counts in self.row_counts.values())
-
-    @property
-    def rows_read(self) -> int:
-        return sum(counts["read"] for counts in self.row_counts.values())
-
-
-# ---------------------------------------------------------------------------------------------
-# Before anything heavy
 
 
 # Imported by later steps (validation, the pack); about 4-6 s in all, Great Expectations most.
@@ -118,207 +89,143 @@ def warm_up() -> threading.Thread:
     return thread
 
 
-def default_month(extracts_dir: Path) -> str:
-    info = ingest.load_extract_info(extracts_dir)
-    if info is None:
-        raise ExtractError(
-            ingest.EXTRACT_INFO_FILE,
-            f"not found in {extracts_dir}, so the latest complete month is unknown",
-            "pass --month YYYY-MM, or add extract.toml with a line like: extract_date = 2020-04-05",
-        )
-    return latest_complete_month(info.extract_date)
-
-
-def _check_month(month: str) -> None:
-    try:
-        parse_month(month)
-    except ValueError as error:
-        raise FileProblem("--month", str(error), "give the month as YYYY-MM, for example 2020-03.") from None
-
-
-def preflight(project: Project, month: str, extracts_dir: Path | None = None) -> None:
-    """Stop early, before any heavy import or the Prefect server, on problems an analyst fixes
-    by hand: a bad month, a missing folder or file, a file without its required columns."""
-    _check_month(month)
-    extracts_dir = Path(extracts_dir or project.extracts_dir)
-    if not extracts_dir.is_dir():
-        raise ExtractError(str(extracts_dir), "the extracts folder does not exist", "check the --extracts path, or [folders] extracts in scorecard.toml.")
-    for extract in project.extracts.values():
-        ingest.check_extract(extract, extracts_dir, project.mappings_dir)
-
-
-def months_between(first: str, last: str) -> list[str]:
-    _check_month(first), _check_month(last)
-    if first > last:
-        raise FileProblem("--from/--to", f"the first month ({first}) is after the last ({last})", "give --from a month on or before --to.")
-    months = [first]
-    while months[-1] != last:
-        months.append(shift_month(months[-1], 1))
-    return months
-
-
-# ---------------------------------------------------------------------------------------------
-# The steps (each called through the runner)
-
-
-def prepare(project: Project, month: str, extracts_dir: Path | None = None, output_dir: Path | None = None) -> RunContext:
-    _check_month(month)
-    extracts_dir, output_dir = Path(extracts_dir or project.extracts_dir), Path(output_dir or project.outputs_dir)
-    if not extracts_dir.is_dir():
-        raise ExtractError(str(extracts_dir), "the extracts folder does not exist", "check the --extracts path, or [folders] extracts in scorecard.toml.")
-    as_at = as_at_date(month)
-    info = ingest.load_extract_info(extracts_dir)
-    if info is None:
-        # Without an extract date, dates are checked against the day after the month (nothing
-        # later can have been known when the month was reported).
-        info = ExtractInfo(extract_date=as_at + dt.timedelta(days=1))
-    if info.extract_date <= as_at:
-        raise ExtractError(
-            ingest.EXTRACT_INFO_FILE,
-            f"the extract was taken on {info.extract_date:%d/%m/%Y}, before the end of {month}",
-            "choose a month that had ended when the extract was taken.",
-        )
-    return RunContext(month, as_at, extracts_dir, output_dir, info, project)
-
-
-def for_month(ctx: RunContext, month: str) -> RunContext:
-    """The same extracts and project, as at the end of another month."""
-    checked = prepare(ctx.project, month, ctx.extracts_dir, ctx.output_dir)  # checks the month against the extract date
-    return replace(ctx, month=checked.month, as_at=checked.as_at)
-
-
-def read_extracts(ctx: RunContext) -> dict[str, RawExtract]:
-    return {
-        name: ingest.read_extract(extract, ctx.extracts_dir, mappings_dir=ctx.project.mappings_dir)
-        for name, extract in ctx.extracts.items()
-    }
-
-
-def validate(ctx: RunContext, raws: dict[str, RawExtract], suite_runner: SuiteRunner | None = None) -> dict[str, ValidatedExtract]:
-    return validation.validate_extracts(raws, ctx.extract_info.extract_date, suite_runner)
-
-
-def open_models(ctx: RunContext, validated: dict[str, ValidatedExtract]):
-    """A DuckDB connection holding the accepted rows and every staging/intermediate model."""
-    return models.open_models({name: v.accepted for name, v in validated.items()}, ctx.settings)
-
-
-def compute(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache: dict | None = None, con=None) -> MonthFigures:
-    """The month's scorecard rows, the trend history, breakdowns and operational lists.
-
-    month_cache: months already computed from the same validated extracts (a backfill passes
-    one dict for all its months, so each month-end is computed once, not once per trend).
-    con: a models connection to reuse (a backfill opens one for all its months; left open)."""
-    own_connection = con is None
-    con = open_models(ctx, validated) if own_connection else con
-    try:
-        latest = latest_complete_month(ctx.extract_info.extract_date)
-        return models.month_figures(con, ctx.metrics, ctx.settings, ctx.month, latest, month_cache)
-    finally:
-        if own_connection:
-            con.close()
-
-
-def write_month_files(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, folder: Path) -> dict:
-    """Every file of a month, and manifest.json last (it holds the hashes of the others)."""
-    publish.private_mkdir(folder)
-    quality_rows = validation.write_quality_outputs(
-        folder, validated, previous_month_dir=ctx.output_dir / shift_month(ctx.month, -1)
-    )
-    pack.write_pack(folder, ctx, figures.rows, figures.history, quality_rows, breakdowns=figures.breakdowns)
-    for name, (columns, list_rows) in sorted(figures.lists.items()):  # named lists: internal only
-        tables.write_csv(folder / "internal" / f"{name}.csv", columns, list_rows)
-    manifest = publish.write_manifest(folder, publish.run_record(ctx, validated))
-    publish.restrict_permissions(folder)
-    return manifest
-
-
-def publish_month(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures) -> MonthResult:
-    """The month as a new version, unless identical to the latest (publish.publish_version)."""
-    published = publish.publish_version(
-        ctx.output_dir,
-        ctx.month,
-        write_files=lambda folder: write_month_files(ctx, validated, figures, folder),
-        archive=lambda archive_dir: publish.archive_inputs(archive_dir, ctx, validated),
-    )
-    return MonthResult(ctx.month, published.month_dir, figures.rows, row_counts(validated), published.version, published.status, published.version_dir)
-
-
-def row_counts(validated: dict[str, ValidatedExtract]) -> dict[str, dict[str, int]]:
-    return {
-        name: {"read": v.rows_read, "accepted": v.rows_accepted, "quarantined": v.rows_quarantined}
-        for name, v in validated.items()
-    }
-
-
-def already_current(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> MonthResult | None:
-    """The latest version of the month when it was produced from these same inputs,
-    configuration, code and dependencies (so running it again cannot change anything)."""
-    store = publish.MonthStore(ctx.output_dir)
-    latest = store.latest(ctx.month)
-    if not latest or not (latest[1] / publish.MANIFEST).is_file():
-        return None
-    recorded = publish.read_manifest(latest[1])
-    recorded.pop("outputs", None)
-    if recorded != publish.run_record(ctx, validated):
-        return None
-    return MonthResult(ctx.month, store.link(ctx.month), [], row_counts(validated), latest[0], "skipped", latest[1])
-
-
 # ---------------------------------------------------------------------------------------------
 # The order of the steps: here and nowhere else
 
 
+def refuse_months_before_the_data(validated: dict[str, ValidatedExtract], month: str) -> None:
+    """No figures the data cannot support: a month before the episodes' history begins is refused,
+    naming the first month that can be reported (validation.first_reportable_month)."""
+    first = validation.first_reportable_month(validation.extract_coverage(validated))
+    episodes = next((v.raw.path.name for name, v in validated.items() if name == "episodes"), "episodes.csv")
+    if first is None:
+        raise FileProblem(episodes, "has no episode that could be accepted, so no month can be reported",
+                          "check the file (and data_quality.csv of `scorecard check`): the scorecard needs the SSDA903 episodes.")
+    if month < first:
+        raise FileProblem("--month", f"{month} is before the data begins: the episodes start in {first}",
+                          f"the first month that can be reported is {first}; choose it or a later one.")
+
+
 def check_extracts(runner: Runner, project: Project, month: str, extracts_dir: Path | None, output_dir: Path | None,
-                   suite_runner: SuiteRunner | None = None) -> tuple[RunContext, dict[str, ValidatedExtract]]:
-    """prepare -> ingest -> validate: the extracts read and checked once, as at month."""
-    ctx = runner.step("prepare", month, prepare, project, month, extracts_dir, output_dir)
+                   suite_runner: SuiteRunner | None = None, options: RunOptions | None = None,
+                   extract_date: dt.date | None = None, gate: bool = True, command: str = "run",
+                   earliest_month: str | None = None) -> tuple[RunContext, dict[str, ValidatedExtract]]:
+    """prepare -> ingest -> validate: the extracts read and checked once, as at month. With
+    gate, a month whose extracts are not fit to publish stops here (publication_check)."""
+    ctx = runner.step("prepare", month, prepare, project, month, extracts_dir, output_dir, options, extract_date)
     raws = runner.step("ingest", month, read_extracts, ctx)
     validated = runner.step("validate", month, validate, ctx, raws, suite_runner)
+    refuse_months_before_the_data(validated, earliest_month or month)
+    if gate:
+        try:
+            over_limit = publication_check.check_publishable(validated, project.settings.max_set_aside_share, ctx.options.allow_quarantine)
+        except publication_check.MonthNotPublishable as stopped:
+            files = ", ".join(problem.file for problem in stopped.problems)
+            publish.audit.append(ctx.output_dir, publish.audit.entry(command, month, "refused", detail=f"over the set-aside limit: {files}"))
+            raise
+        if ctx.options.allow_quarantine and not over_limit:
+            # Not needed, so not recorded: a needless flag would make a different run record.
+            ctx.options = replace(ctx.options, allow_quarantine=False)
     return ctx, validated
 
 
 def produce_month(runner: Runner, ctx: RunContext, validated: dict[str, ValidatedExtract], *,
-                  month_cache: dict | None = None, con=None, skip_if_current: bool = False) -> MonthResult:
-    """compute -> publish for one month, under the month's lock (the one place it is taken)."""
+                  month_cache: dict | None = None, con=None, command: str = "run") -> MonthResult:
+    """compute -> publish for one month, under the month's lock (the one place it is taken).
+
+    Decided first by the run record (publish.plan_version), before anything is computed: the
+    same record as the newest version is "unchanged" (nothing computed or written); a different
+    one re-issues the month as the next version only with ctx.options.reason, and otherwise
+    stops with a message naming what differs. The outcome (or the failure) is appended to the
+    output folder's audit log as `command` (run, backfill)."""
     with publish.month_lock(ctx.output_dir, ctx.month):
-        if skip_if_current:
-            current = already_current(ctx, validated)
+        plan = None
+        try:
+            plan = publish.plan_version(ctx, validated)
+            current = already_current(ctx, validated, plan)
             if current:
                 runner.report("publish", ctx.month, current)
+                log_outcome(ctx, command, plan, "unchanged", current)
                 return current
-        figures = runner.step("compute", ctx.month, compute, ctx, validated, month_cache, con)
-        return runner.step("publish", ctx.month, publish_month, ctx, validated, figures)
+            if plan.status == "needs_reason":
+                raise plan.refusal()
+            figures = runner.step("compute", ctx.month, compute, ctx, validated, month_cache, con)
+            result = runner.step("publish", ctx.month, publish_month, ctx, validated, figures, plan)
+        except publish.ReissueNeedsReason:
+            log_outcome(ctx, command, plan, "refused", detail="re-issue without a reason; what differs: " + ", ".join(plan.what_differs))
+            raise
+        except BaseException as error:
+            log_outcome(ctx, command, plan, "failed", detail=type(error).__name__)  # the type only: a message may quote anything
+            raise
+        log_outcome(ctx, command, plan, result.status, result)
+        return result
+
+
+@dataclass
+class CheckResult:
+    """What `scorecard check` found: the month's extracts checked, nothing published."""
+
+    month: str
+    report_dir: Path
+    validated: dict[str, ValidatedExtract]
+    over_limit: list[publication_check.ExtractOverLimit]
+    limit: float
+
+    @property
+    def publishable(self) -> bool:
+        return not self.over_limit
+
+
+def check_month(project: Project, month: str | None = None, extracts_dir: Path | None = None, report_dir: Path | None = None,
+                runner: Runner | None = None, suite_runner: SuiteRunner | None = None,
+                extract_date: dt.date | None = None) -> CheckResult:
+    """prepare -> ingest -> validate, then the data-quality report (data_quality.csv, and the rows
+    set aside in internal/quarantine.csv) written to report_dir (default: <outputs>/checks/<month>),
+    and whether the month would be published. Nothing is published."""
+    runner = runner or Runner()
+    month = month or default_month(Path(extracts_dir or project.extracts_dir), extract_date)
+    ctx, validated = check_extracts(runner, project, month, extracts_dir, None, suite_runner, extract_date=extract_date, gate=False)
+    report_dir = Path(report_dir or ctx.output_dir / "checks" / month)
+    publish.private_mkdir(report_dir)
+    # Compared with the same baseline the month would be published with.
+    baseline = publish.month_baseline(publish.MonthStore(ctx.output_dir), month).findings
+    validation.write_quality_outputs(report_dir, validated, baseline_file=baseline)
+    publish.restrict_permissions(report_dir)
+    limit = project.settings.max_set_aside_share
+    return CheckResult(month, report_dir, validated, publication_check.extracts_over_limit(validated, limit), limit)
 
 
 def run_month(project: Project, month: str | None = None, extracts_dir: Path | None = None, output_dir: Path | None = None,
-              runner: Runner | None = None, suite_runner: SuiteRunner | None = None) -> MonthResult:
+              runner: Runner | None = None, suite_runner: SuiteRunner | None = None, options: RunOptions | None = None,
+              extract_date: dt.date | None = None) -> MonthResult:
     """One month: prepare, ingest, validate, compute, publish."""
     runner = runner or Runner()
-    month = month or default_month(Path(extracts_dir or project.extracts_dir))
-    ctx, validated = check_extracts(runner, project, month, extracts_dir, output_dir, suite_runner)
+    month = month or default_month(Path(extracts_dir or project.extracts_dir), extract_date)
+    ctx, validated = check_extracts(runner, project, month, extracts_dir, output_dir, suite_runner, options, extract_date)
     return produce_month(runner, ctx, validated)
 
 
 def backfill(project: Project, first: str, last: str, extracts_dir: Path | None = None, output_dir: Path | None = None,
-             runner: Runner | None = None, suite_runner: SuiteRunner | None = None) -> list[MonthResult]:
+             runner: Runner | None = None, suite_runner: SuiteRunner | None = None, options: RunOptions | None = None,
+             extract_date: dt.date | None = None) -> list[MonthResult]:
     """Every month from first to last (inclusive) from one ingest and validation; months already
     produced from the same inputs and code are skipped. Writes the series of every indicator."""
     runner = runner or Runner()
     months = months_between(first, last)
-    base, validated = check_extracts(runner, project, last, extracts_dir, output_dir, suite_runner)
+    base, validated = check_extracts(runner, project, last, extracts_dir, output_dir, suite_runner, options, extract_date,
+                                     command="backfill", earliest_month=first)
     month_cache: dict = {}  # every month's figures from these extracts, computed once
     results = []
     with open_models(base, validated) as con:  # one models connection for every month
         for month in months:
             ctx = for_month(base, month)
-            results.append(produce_month(runner, ctx, validated, month_cache=month_cache, con=con, skip_if_current=True))
+            results.append(produce_month(runner, ctx, validated, month_cache=month_cache, con=con, command="backfill"))
     publish.build_series(base.output_dir)
     return results
 
 
 def verify_month(
-    project: Project,
+    project: Project | None,
     month: str,
     output_dir: Path | None = None,
     version: int | None = None,
@@ -327,33 +234,63 @@ def verify_month(
     runner: Runner | None = None,
     suite_runner: SuiteRunner | None = None,
 ) -> publish.VerifyReport:
-    """Re-run a published month from its archived inputs (or from extracts_dir) in a scratch
-    folder and compare every output, and the manifest, byte for byte with the recorded version."""
+    """Prove a published version of a month (default: the newest): its files are checked
+    against the sha256 recorded when it was published (an edited file is reported as such and
+    nothing is re-run); then the month is re-run in a scratch folder from what its manifest
+    records, restored from the output folder's archive: the inputs (or extracts_dir instead),
+    the data-quality baseline and the council project's files (the project is rebuilt from them:
+    `project` is needed only for its output folder, or for a project file a month published
+    before they were archived lacks). Every output and the manifest are compared byte for byte;
+    the report names the kind of difference (publish.verify). Nothing in the output folder
+    changes but one line appended to its audit log."""
     runner = runner or Runner()
-    output_dir = Path(output_dir or project.outputs_dir)
-    store = publish.MonthStore(output_dir)
-    versions = dict(store.versions(month))
-    if not versions:
-        raise FileProblem(str(output_dir), f"{month} has not been published here", "check --month and --output (or [folders] outputs in scorecard.toml).")
-    version = version or max(versions)
-    if version not in versions:
-        raise FileProblem(str(output_dir), f"{month} has no version {version} (versions: {', '.join(f'v{v}' for v in sorted(versions))})", "give one of the versions listed.")
-    recorded_dir = versions[version]
+    if output_dir is None and project is None:
+        raise FileProblem("--output", "no output folder given and no project found", "pass --output DIR, the folder the month was published in.")
+    store = publish.MonthStore(Path(output_dir or project.outputs_dir))
+    version, recorded_dir = store.published(month, version)
     recorded = publish.read_manifest(recorded_dir)
+    edited = publish.edited_files(store, month, version)
+    if edited:
+        return publish.log_verdict(store.output_dir, publish.VerifyReport(month, version, recorded_dir, kind=publish.verify.EDITED, edited=edited), recorded)
 
     scratch = Path(keep_scratch) if keep_scratch else Path(tempfile.mkdtemp(prefix=f"scorecard-verify-{month}-"))
     publish.private_mkdir(scratch)
     scratch.chmod(0o700)
     try:
-        problems = []
-        if extracts_dir is None:
-            extracts_dir = scratch / "extracts"
-            problems = publish.restore_inputs(store.archive_dir, recorded, extracts_dir)
-        ctx, validated = check_extracts(runner, project, month, extracts_dir, scratch / "out", suite_runner)
+        restored = publish.restore_month(store.archive_dir, recorded, scratch, extracts_dir, fallback=project)
+        if restored.problems:
+            return publish.log_verdict(store.output_dir, publish.VerifyReport(month, version, recorded_dir, kind=publish.verify.ARCHIVE, archive_problems=restored.problems), recorded)
+        options = RunOptions(allow_quarantine=bool((recorded.get("options") or {}).get("allow_quarantine")))
+        # Not gated: verify re-runs what was published (its set-aside limit was checked then).
+        ctx, validated = check_extracts(runner, load_project(restored.project_dir), month, restored.extracts_dir, scratch / "out",
+                                        suite_runner, options, restored.extract_date, gate=False)
         figures = runner.step("compute", month, compute, ctx, validated)
+        record = publish.run_record(ctx, validated, recorded.get("baseline"))
+        release = publish.Release.from_record(recorded["release"]) if recorded.get("release") else publish.Release(month, version)
         rerun_dir = scratch / "out" / month
-        rerun = runner.step("publish", month, write_month_files, ctx, validated, figures, rerun_dir)
-        return publish.verify_report(month, version, recorded_dir, recorded, rerun_dir, rerun, problems)
+        rerun = runner.step("publish", month, write_month_files, ctx, validated, figures, rerun_dir, record, release, restored.baseline_file)
+        return publish.log_verdict(store.output_dir, publish.compare_rerun(month, version, recorded_dir, recorded, rerun_dir, rerun), recorded)
     finally:
         if not keep_scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def verify_all(project: Project | None, output_dir: Path | None = None, every_version: bool = False,
+               runner: Runner | None = None, suite_runner: SuiteRunner | None = None) -> list[publish.VerifyReport]:
+    """verify_month for every month published in the output folder (its newest version, or
+    every version), oldest first, with one validation context for all of them.
+    publish.overall_exit_code(reports) and publish.summary_text(reports) sum them up."""
+    if output_dir is None and project is None:
+        raise FileProblem("--output", "no output folder given and no project found", "pass --output DIR, the folder the months were published in.")
+    output_dir = Path(output_dir or project.outputs_dir)
+    store = publish.MonthStore(output_dir)
+    months = store.months()
+    if not months:
+        raise FileProblem(str(output_dir), "no month has been published here", "check --output (or [folders] outputs in scorecard.toml).")
+    suite_runner = suite_runner or SuiteRunner()
+    reports = []
+    for month in months:
+        versions = [number for number, _ in store.versions(month)]
+        for version in versions if every_version else versions[-1:]:
+            reports.append(verify_month(project, month, output_dir, version, runner=runner, suite_runner=suite_runner))
+    return reports

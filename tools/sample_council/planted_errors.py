@@ -16,9 +16,9 @@ from .draws import Draws
 
 # Bad values per extract and column (the generator's choice of typical mistakes).
 BAD_CODES = {
-    "header": {"SEX": ["0", "9", "M"], "ETHNIC": ["WBR", "BRIT", "W1"]},
+    "header": {"SEX": ["0", "9", "X"], "ETHNIC": ["WBR", "BRIT", "W1"]},
     "episodes": {"RNE": ["Q", "X", "N"], "LS": ["C3", "V5", "E2"], "CIN": ["N9", "N0"],
-                 "PLACE": ["U9", "U7", "A7", "K3"], "PLACE_PROVIDER": ["PR6", "PR9", "IFA"],
+                 "PLACE": ["U9", "U7", "A7", "K4"], "PLACE_PROVIDER": ["PR6", "PR9", "IFA"],
                  "REC": ["X2", "E10", "E4"], "REASON_PLACE_CHANGE": ["CARER", "MOVE", "DISR"]},
     "carers": {"household_type": ["foster", "Mainstream", "kinship"],
                "status": ["ACTIVE", "approved", "closed"],

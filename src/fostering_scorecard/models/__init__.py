@@ -9,20 +9,27 @@
   date), RAG status, period start, the words for a change and the scorecard row. No SQL.
 - figures.py: a month's figures: every metric for the month-ends a history needs (built in
   passes of many dates), breakdowns, operational lists, and the scorecard rows.
+- availability.py: a figure the data cannot support (an extract not supplied or empty, a window
+  reaching before an extract's history) reads "no data" or "insufficient history", never a number.
+- labels.py: the plain-English labels of the contract's codes, which breakdowns show.
 
 Typical use (the run spine does this once per month, or once for a backfill's months):
 
+    coverage = validation.extract_coverage(validated)
     con = models.open_models(accepted_tables, project.settings)
     try:
-        figures = models.month_figures(con, project.metrics, project.settings, "2020-03", latest_month)
+        figures = models.month_figures(con, project.metrics, project.settings, "2020-03", latest_month,
+                                       coverage=coverage)
     finally:
         con.close()
 """
 
+from .availability import unavailable_reason
 from .database import (
     build_dates,
     connect,
     create_models,
+    extracts_read,
     list_files,
     load_tables,
     model_files,
@@ -41,6 +48,7 @@ from .figures import (
     month_figures,
     operational_lists,
 )
+from .labels import code_labels, label
 from .indicators import (
     AMBER,
     GREEN,
@@ -67,6 +75,7 @@ __all__ = [
     "MonthFigures",
     "as_record",
     "build_dates",
+    "code_labels",
     "compute_breakdowns",
     "compute_history",
     "compute_month",
@@ -75,6 +84,8 @@ __all__ = [
     "connect",
     "create_models",
     "describe_change",
+    "extracts_read",
+    "label",
     "list_files",
     "load_tables",
     "model_files",
@@ -89,4 +100,5 @@ __all__ = [
     "scorecard_row",
     "set_as_at",
     "target_for_date",
+    "unavailable_reason",
 ]

@@ -8,8 +8,10 @@ many dates costs little more than one date). as_at_dates carries, beside each da
 periods start (periods.reporting_dates: month, financial year, 12 months, 2 years), so no SQL file
 computes a period. Breakdowns and operational lists are for one month: they pick it with
 getvariable('as_at') (set by set_as_at) and read its row of as_at_dates.
+The plain-English labels of the contract's codes (national/extracts.toml [labels]) are loaded as
+the table code_labels, so breakdowns show "Carer requested: child's behaviour", never CREQB.
 The SQL lives in the package's sql/ folder (resources.sql_dir()); this module only loads and
-orders it.
+orders it, and reads from it which extracts each metric file depends on (extracts_read).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -25,9 +28,12 @@ import pandas as pd
 from .. import periods, resources
 from ..duckdb_connection import connect
 from ..project import Settings
+from .labels import code_labels
 
 LAYERS = ("staging", "intermediate")
 DATES_TABLE = "as_at_dates"
+LABELS_TABLE = "code_labels"
+STAGING_PREFIX = "stg_"  # stg_<extract> is the staging view of one extract
 # The columns of as_at_dates: the as-at date and the days its periods start.
 DATE_COLUMNS = tuple(field.name for field in dataclasses.fields(periods.ReportingDates))
 
@@ -40,6 +46,26 @@ def model_files(layers: tuple[str, ...] = LAYERS) -> dict[str, Path]:
 
 def list_files() -> list[str]:
     return sorted(p.name for p in (resources.sql_dir() / "lists").glob("*.sql"))
+
+
+def _models_named(text: str, names) -> set[str]:
+    return {name for name in names if re.search(rf"\b{name}\b", text)}
+
+
+@lru_cache(maxsize=None)
+def extracts_read(sql_file: str, folder: str = "metrics") -> tuple[str, ...]:
+    """The extracts a metric (or breakdown) file depends on, found by following the models it
+    names down to the staging views (stg_<extract>): derived from the SQL, so it cannot drift
+    from what the figures really read. An indicator needs every one of them to have a value."""
+    files = model_files()
+    seen: set[str] = set()
+    todo = _models_named((resources.sql_dir() / folder / sql_file).read_text(), files)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo |= _models_named(files[name].read_text(), files) - seen
+    return tuple(sorted(name.removeprefix(STAGING_PREFIX) for name in seen if name.startswith(STAGING_PREFIX)))
 
 
 def _build_order(files: dict[str, Path]) -> list[str]:
@@ -110,6 +136,7 @@ def create_models(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     con.execute(
         f"SET VARIABLE adoption_with_current_carer_is_a_move = {str(settings.adoption_with_current_carer_is_a_move).lower()}"
     )
+    load_labels(con)
     staging = model_files(("staging",))
     for name in _build_order(staging):
         con.execute(f"CREATE OR REPLACE VIEW {name} AS\n{staging[name].read_text()}")
@@ -118,6 +145,15 @@ def create_models(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
     for name in _build_order(undated):
         con.execute(f"CREATE OR REPLACE TABLE {name} AS\n{undated[name].read_text()}")
     build_dates(con, [])
+
+
+def load_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """The table code_labels (extract, column_name, code, label) from the data contract."""
+    rows = [(extract, column, code, label) for (extract, column), labels in sorted(code_labels().items())
+            for code, label in sorted(labels.items())]
+    con.execute(f"CREATE OR REPLACE TABLE {LABELS_TABLE} (extract VARCHAR, column_name VARCHAR, code VARCHAR, label VARCHAR)")
+    if rows:
+        con.executemany(f"INSERT INTO {LABELS_TABLE} VALUES (?, ?, ?, ?)", rows)
 
 
 def _date_literal(day: dt.date) -> str:
@@ -154,15 +190,18 @@ def set_as_at(con: duckdb.DuckDBPyConnection, as_at: dt.date) -> None:
 
 def run_metric_sql(con: duckdb.DuckDBPyConnection, sql_file: str) -> dict[dt.date, dict[str, tuple]]:
     """Run one metric file for every date built (one pass): as-at date -> metric id ->
-    (numerator, denominator, value). Numerator and denominator are whole numbers or None;
-    value is set only by metrics the SQL itself computes (medians)."""
+    (numerator, denominator, value, reads_from). Numerator and denominator are whole numbers or
+    None; value is set only by metrics the SQL itself computes (medians); reads_from is the
+    earliest day the figure depends on (its window, or a longer look-back such as the 2.5 years
+    of the long-term stability cohort), compared with where the extracts begin."""
     results: dict[dt.date, dict[str, tuple]] = {}
     sql = _for_every_date(resources.sql_dir() / "metrics" / sql_file)
-    for as_at, metric_id, numerator, denominator, value in con.execute(sql).fetchall():
+    for as_at, metric_id, numerator, denominator, value, reads_from in con.execute(sql).fetchall():
         results.setdefault(as_at, {})[metric_id] = (
             None if numerator is None else int(numerator),
             None if denominator is None else int(denominator),
             None if value is None else float(value),
+            reads_from,
         )
     return results
 

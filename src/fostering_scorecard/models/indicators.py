@@ -97,11 +97,17 @@ def rag_status(direction: str, value: float | None, target: float | None, tolera
     return (AMBER, "within tolerance") if value <= target * (1 + tolerance) else (RED, "above tolerance")
 
 
-def metric_value(metric: Metric, month: str, as_at: dt.date, result: tuple, known: bool = True) -> MetricValue:
-    """The scorecard value of one metric from its SQL result (numerator, denominator, value).
-    known=False: the metric is known only at the extract date and this month is before it."""
-    numerator, denominator, sql_value = result
+def metric_value(
+    metric: Metric, month: str, as_at: dt.date, result: tuple, known: bool = True, unavailable: str | None = None
+) -> MetricValue:
+    """The scorecard value of one metric from its SQL result (numerator, denominator, value[,
+    reads_from]). unavailable: why the data cannot support the figure (availability.py), shown
+    as the reason with no value, never a number. known=False: the metric is known only at the
+    extract date and this month is before it."""
+    numerator, denominator, sql_value = result[:3]
     target, tolerance, note = target_for_date(metric, as_at)
+    if unavailable:
+        return MetricValue(metric.id, month, as_at, None, None, None, target, note, NOT_RATED, unavailable)
     if not known:
         return MetricValue(metric.id, month, as_at, None, None, None, target, note, NOT_RATED, "known only at the extract date")
     value = compute_value(metric, numerator, denominator, sql_value)

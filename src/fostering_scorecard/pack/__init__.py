@@ -13,6 +13,7 @@ only when a pack is written, so importing the package is quick):
     disclosure.py   the DfE small-numbers rule for the public pack
     comparators.py  DfE comparator figures: England, region, statistical neighbours
     chart_specs.py  what each chart shows: data, a title stating the finding, alt text, table
+    notices.py      what the pack says before its figures: its version, a re-issue, warnings
     view.py         PackView, the model of one audience's pack (make_views builds both)
     charts.py       drawing one chart as a PNG (matplotlib)
     pdf.py          the PDF writer

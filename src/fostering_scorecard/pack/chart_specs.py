@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..periods import financial_year, financial_year_start, shift_month
 from .disclosure import SUPPRESSED_RAG_REASON
-from .formatting import format_count, format_percent, format_value, is_number, month_label
+from .formatting import NO_VALUE, format_count, format_percent, format_value, is_number, month_label, no_value_text
 
 DATA_QUALITY_AREA = "Data quality"
 
@@ -39,6 +39,8 @@ def trend_chart(metric, row: dict, points: list[dict], month: str) -> ChartSpec:
     if isinstance(value, str):
         reason = row.get("rag_reason") or SUPPRESSED_RAG_REASON
         title = f"{metric.title}: not shown for {when} ({reason.split(': ', 1)[-1]})"
+    elif value is None and no_value_text(row) != NO_VALUE:  # why there is no value: never 0 or a status
+        title = f"{metric.title}, {when}: {no_value_text(row)}"
     else:
         parts = [f"{metric.title}: {format_value(unit, value)} in {when}"]
         words = row.get("change_vs_last_year", "")
@@ -69,7 +71,7 @@ def trend_chart(metric, row: dict, points: list[dict], month: str) -> ChartSpec:
         alt += f" {len(hidden)} month{'s' if len(hidden) != 1 else ''} not shown (small numbers or not available)."
     columns = ["Month", "Value", "Numerator", "Denominator", "Target"]
     table = [
-        [p["month"], format_value(unit, p["value"]), format_count(p.get("numerator")),
+        [p["month"], no_value_text(p) if p["value"] is None else format_value(unit, p["value"]), format_count(p.get("numerator")),
          format_count(p.get("denominator")), "" if p.get("target") is None else format_value(unit, p["target"])]
         for p in points
     ]

@@ -24,6 +24,7 @@ from .formatting import format_value, month_label
 from .style import CHART_DPI, CHART_SIZE, GRID, MATPLOTLIB_SETTINGS, PALETTE, TEXT
 
 matplotlib.rcParams.update(MATPLOTLIB_SETTINGS)
+BAR_KINDS = ("funnel", "breakdown", "quality")  # horizontal bars, labelled by category
 
 
 def _nan(values):
@@ -91,14 +92,15 @@ def _draw_cumulative(ax, spec: ChartSpec) -> None:
 
 def _draw_bars(ax, spec: ChartSpec, colour: str) -> None:
     data = spec.data
-    labels = [wrap(label, 28) for label in data["labels"]]
+    # Categories are plain-English labels (the data contract's [labels]), often two lines long.
+    labels = [wrap(label, 32) for label in data["labels"]]
     y = list(range(len(labels)))[::-1]
     values = [v if v is not None else 0 for v in data["values"]]
     ax.barh(y, values, color=colour)
     top = max(values + [1])
     for yi, v, shown in zip(y, values, data["shown"]):
         ax.text(v + top * 0.01, yi, shown, va="center", fontsize=8, color=TEXT)
-    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_yticks(y, labels, fontsize=7 if len(labels) <= 8 else 6.5)
     ax.set_xlim(0, top * 1.2)
     ax.spines["left"].set_visible(False)
 
@@ -139,10 +141,11 @@ def draw_chart(ax, spec: ChartSpec) -> None:
         _draw_bars(ax, spec, PALETTE["turquoise"] if spec.kind == "breakdown" else PALETTE["dark_pink"])
     else:
         raise ValueError(f"unknown chart kind {spec.kind!r}")
-    ax.grid(axis="y" if spec.kind not in ("funnel", "breakdown", "quality") else "x", color=GRID, linewidth=0.5)
+    ax.grid(axis="x" if spec.kind in BAR_KINDS else "y", color=GRID, linewidth=0.5)
     ax.set_axisbelow(True)
     # A plain text above the axes: set_title would measure the axis on every draw (slow).
-    ax.text(0, 1.04, wrap(spec.title, 75), transform=ax.transAxes, fontsize=8.5, ha="left", va="bottom", color=TEXT)
+    width = 70 if spec.kind in BAR_KINDS else 75  # bar charts' axes start further right (their labels)
+    ax.text(0, 1.04, wrap(spec.title, width), transform=ax.transAxes, fontsize=8.5, ha="left", va="bottom", color=TEXT)
 
 
 def chart_png(spec: ChartSpec) -> bytes:
@@ -152,10 +155,10 @@ def chart_png(spec: ChartSpec) -> bytes:
     canvas = FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     draw_chart(ax, spec)
-    # Fixed margins (tight_layout would draw the figure twice): room for a 3-line title,
-    # rotated month labels and long category names.
-    left = 0.3 if spec.kind in ("funnel", "breakdown", "quality") else 0.09
-    fig.subplots_adjust(left=left, right=0.97, top=0.80, bottom=0.3)
+    # Fixed margins (tight_layout would draw the figure twice): room for a 3-line title, rotated
+    # month labels (time charts) or long category labels (bar charts, which need no room below).
+    bars = spec.kind in BAR_KINDS
+    fig.subplots_adjust(left=0.33 if bars else 0.09, right=0.97, top=0.80, bottom=0.12 if bars else 0.3)
     canvas.draw()
     buffer = io.BytesIO()
     Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(buffer, format="png", dpi=(CHART_DPI, CHART_DPI))

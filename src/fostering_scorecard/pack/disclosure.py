@@ -116,6 +116,18 @@ def public_rows(rows: list[dict], month: str, hidden: dict[tuple[str, str], str]
     return out
 
 
+def public_figures(metric_id: str, figures: dict, rule: Rule) -> dict:
+    """One indicator's figures (value, numerator, denominator, target, rag) as the public may
+    see them, by the rule public_rows applies: for the figures of a re-issued version's
+    indicators that moved, before and after, in the public pack and its change note."""
+    if not (metric_id in rule.withheld or point_is_small(figures, rule)):
+        return dict(figures)
+    copy = dict(figures, value=SUPPRESSED, numerator=SUPPRESSED, rag="Not rated")
+    if figures.get("denominator") is not None and (metric_id in rule.withheld or is_small(figures["denominator"], rule)):
+        copy["denominator"] = SUPPRESSED
+    return copy
+
+
 def hidden_breakdown_cells(counts: dict[str, int], rule: Rule, headline_hidden: bool = False) -> set[str]:
     """The categories of one breakdown table to show as `c` (primary and secondary)."""
     if headline_hidden:

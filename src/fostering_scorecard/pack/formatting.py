@@ -26,6 +26,18 @@ def format_value(unit: str, value) -> str:
     return f"{value:,.1f}"
 
 
+NO_VALUE = "no data"
+# The status reasons of models' rag_status: none says why a value itself is missing.
+_NOT_ABOUT_THE_VALUE = ("", "no target", "no denominator", "target met", "within tolerance", "below tolerance", "above tolerance")
+
+
+def no_value_text(point: dict) -> str:
+    """What a scorecard row or history point without a value (None) shows: why there is none
+    ("insufficient history", "no data: carers not supplied"), else "no data"; never 0."""
+    reason = str(point.get("value_reason") or point.get("rag_reason") or "")
+    return NO_VALUE if reason in _NOT_ABOUT_THE_VALUE else reason
+
+
 def format_count(value) -> str:
     if isinstance(value, str):
         return value
@@ -51,6 +63,8 @@ def format_change(unit: str, current, previous) -> str:
 def change_text(unit: str, words: str, current, previous) -> tuple[str, str]:
     """(arrow, words with the amount): the arrow shows the way the number moved, the words say
     whether that is better or worse given the direction of good."""
+    if words in ("better", "worse", "up", "down") and not (is_number(current) and is_number(previous)):
+        return ARROWS["none"], "no comparison"  # a value missing on either side: nothing to compare
     if words in ("better", "worse"):
         arrow = ARROWS["up"] if current > previous else ARROWS["down"]
         return arrow, f"{words} ({format_change(unit, current, previous)})"

@@ -4,7 +4,8 @@ No external scripts, fonts, styles or images: CSS is inline, charts are base64 P
 (the same PNGs as charts/), sparklines are small inline SVG data URIs, and a Content Security
 Policy forbids the page from loading anything else. Every chart has alt text and a data table
 built from the same numbers; status is a word and a shape as well as a colour (WCAG 2.2 AA:
-text colours are at least 4.5:1 on their backgrounds).
+text colours are at least 4.5:1 on their backgrounds). The header states the version and any
+warning; a re-issued version has an "About this version" section listing what moved.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from .chart_specs import DATA_QUALITY_AREA, ChartSpec
 from .formatting import month_label
 from .style import PALETTE, RAG_FILL
+from .notices import ABOUT_VERSION
 from .view import PackView
 
 # The status cells' fills, as in the PDF and the workbook: .rag-Green, .rag-Amber, .rag-Red, .rag-Not-rated
@@ -41,6 +43,8 @@ figure img { max-width: 100%; height: auto; }
 figcaption { font-weight: bold; margin-bottom: 0.5rem; }
 .note { font-size: 0.85rem; color: #3B3B3B; }
 .audience { background: #F3F2F1; border-left: 5px solid #12436D; padding: 0.5rem 0.75rem; }
+.version { font-weight: bold; color: #12436D; }
+.warning { background: #FDECEA; border-left: 5px solid #B00020; color: #0B0C0C; font-weight: bold; padding: 0.5rem 0.75rem; }
 nav ul { columns: 2; }
 """.strip().replace("{rag}", RAG_CSS)
 
@@ -152,8 +156,29 @@ def _figure(spec: ChartSpec, png: bytes) -> str:
     )
 
 
+def _version_header(view: PackView) -> str:
+    """The version, and from version 2 when and why it was re-issued; any warning."""
+    parts = []
+    if view.version.line:
+        link = f'<a href="#{_slug(ABOUT_VERSION)}">{ABOUT_VERSION}</a>'
+        parts.append(f'<p class="version">{_e(view.version.cover_text).replace(f"under {ABOUT_VERSION}", f"under {link}")}</p>')
+    parts += [f'<p class="warning"><strong>{_e(w)}</strong></p>' for w in view.warnings]
+    return "".join(parts)
+
+
+def _version_section(view: PackView) -> str:
+    """A re-issued version: the indicators that moved, before and after."""
+    if not view.version.reissued:
+        return ""
+    body = (_table(view.version.moved_columns, view.version.moved_rows, f"Indicators that moved since version {view.version.version - 1}")
+            if view.version.moved_rows else "<p>No indicator moved.</p>")
+    return f'<section id="{_slug(ABOUT_VERSION)}"><h2>{ABOUT_VERSION}</h2><p>{_e(view.version.line)}</p>{body}</section>'
+
+
 def render_html(view: PackView, pngs: dict[str, bytes]) -> str:
     nav = "".join(f'<li><a href="#{_slug(area)}">{_e(area)}</a></li>' for area, _ in view.areas)
+    if view.version.reissued:
+        nav = f'<li><a href="#{_slug(ABOUT_VERSION)}">{ABOUT_VERSION}</a></li>' + nav
     sections = []
     for area, charts in view.areas:
         intro = '<p class="note">Internal only: counts of rows set aside; no record is listed here.</p>' if area == DATA_QUALITY_AREA else ""
@@ -166,9 +191,9 @@ def render_html(view: PackView, pngs: dict[str, bytes]) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(view.heading)} ({_e(view.audience)})</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{_e(view.heading)}</h1><p class=\"audience\">{_e(view.subheading)}</p></header>"
+        f"<header><h1>{_e(view.heading)}</h1><p class=\"audience\">{_e(view.subheading)}</p>{_version_header(view)}</header>"
         f'<nav aria-label="Sections"><ul><li><a href="#summary">Summary</a></li>{nav}</ul></nav><main>'
-        + _summary(view) + "".join(sections)
+        + _summary(view) + _version_section(view) + "".join(sections)
         + f'<section id="notes"><h2>Notes</h2>{notes}</section></main></body></html>\n'
     )
 

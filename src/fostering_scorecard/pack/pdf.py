@@ -1,6 +1,8 @@
 """The pack as a multi-page PDF (A4 landscape): summary pages with sparklines, then a page or
 more per area with the charts (the same PNGs as charts/, placed as they are), and the internal
-pack's data-quality table.
+pack's data-quality table. The cover states the version in its corner and, before the figures,
+a re-issue (when, why, how many indicators moved) and any warning; a re-issued version has an
+"About this version" page after the summary listing the indicators that moved.
 
 Deterministic bytes: no creation or modification date, fixed fonts and sizes (style.py, set up
 by charts.py). Status is a word and a shape as well as a colour.
@@ -23,6 +25,7 @@ from matplotlib.patches import Rectangle
 from .chart_specs import DATA_QUALITY_AREA, ChartSpec
 from .charts import wrap  # also sets matplotlib up (backend, fonts) before any page is drawn
 from .formatting import month_label
+from .notices import ABOUT_VERSION
 from .style import CHART_SIZE, PAGE_SIZE, PALETTE, RAG_FILL
 from .view import PackView
 
@@ -66,15 +69,44 @@ SUMMARY_COLUMNS = [  # (heading, x position, wrap width)
 ]
 
 
+NOTICE_WRAP = 140  # characters a line of the cover's notice holds (bold, 8.5 pt)
+NOTICE_LINE = 0.019  # the height of one line of it, as a share of the page
+WARNING_COLOUR = "#B00020"  # dark red: 7.5:1 on white
+
+
+def _notices(view: PackView) -> list[tuple[str, str]]:
+    """The cover's notice, before the figures: (wrapped text, colour) for a re-issue and for
+    each warning. A first version without warnings has none (its number is in the corner)."""
+    notices = []
+    if view.version.reissued:
+        notices.append((wrap(view.version.cover_text, NOTICE_WRAP), PALETTE["dark_blue"]))
+    notices += [(wrap(warning, NOTICE_WRAP), WARNING_COLOUR) for warning in view.warnings]
+    return notices
+
+
 def _summary_pages(pdf: PdfPages, view: PackView) -> None:
     lines = view.summary
-    pages = max(1, math.ceil(len(lines) / SUMMARY_ROWS_PER_PAGE))
-    for page in range(pages):
+    notices = _notices(view)
+    notice_height = sum(text.count("\n") + 1 for text, _ in notices) * NOTICE_LINE + 0.01 * len(notices)
+    # The cover holds the notice where its first rows would be: those rows go to later pages.
+    first_rows = max(1, SUMMARY_ROWS_PER_PAGE - math.ceil(notice_height / 0.075))
+    starts = [0] + list(range(first_rows, len(lines), SUMMARY_ROWS_PER_PAGE))
+    pages = len(starts)
+    for page, start in enumerate(starts):
         fig = Figure(figsize=PAGE_SIZE)
         heading = view.heading + (f" (summary {page + 1} of {pages})" if pages > 1 else "")
         fig.text(0.02, 0.955, heading, fontsize=16, weight="bold", color=PALETTE["dark_blue"])
+        if view.version.label:
+            fig.text(0.98, 0.955, view.version.label, fontsize=10, weight="bold", color=PALETTE["dark_blue"], ha="right")
         fig.text(0.02, 0.925, wrap(view.subheading, 190), fontsize=8.5, va="top")
         top, row_height = 0.865, 0.075
+        if page == 0 and notices:
+            y = top + 0.02
+            for text, colour in notices:
+                fig.text(0.02, y, text, fontsize=8.5, weight="bold", color=colour, va="top", linespacing=1.3)
+                y -= (text.count("\n") + 1) * NOTICE_LINE + 0.01
+            top -= notice_height
+        end = first_rows if page == 0 else start + SUMMARY_ROWS_PER_PAGE
         fig.patches.append(Rectangle((0.015, top - 0.005), 0.97, 0.04, transform=fig.transFigure, color=PALETTE["dark_blue"], zorder=0))
         for heading_text, x, _ in SUMMARY_COLUMNS:
             fig.text(x, top + 0.015, heading_text, fontsize=8.5, weight="bold", color="white", va="center")
@@ -83,7 +115,7 @@ def _summary_pages(pdf: PdfPages, view: PackView) -> None:
         spark_ax.set_ylim(0, 1)
         spark_ax.axis("off")
         spark_ax.patch.set_alpha(0)
-        for i, line in enumerate(lines[page * SUMMARY_ROWS_PER_PAGE:(page + 1) * SUMMARY_ROWS_PER_PAGE]):
+        for i, line in enumerate(lines[start:end]):
             y = top - 0.01 - (i + 0.5) * row_height
             status_x = SUMMARY_COLUMNS[3][1]
             fig.patches.append(Rectangle((status_x - 0.004, y - row_height / 2 + 0.004), 0.083, row_height - 0.008,
@@ -184,7 +216,8 @@ def _area_pages(pdf: PdfPages, view: PackView, area: str, charts: list[ChartSpec
         fig = Figure(figsize=PAGE_SIZE)
         suffix = f" ({page + 1} of {pages})" if pages > 1 else ""
         fig.text(0.02, 0.96, f"{area}{suffix}", fontsize=14, weight="bold", color=PALETTE["dark_blue"])
-        fig.text(0.98, 0.96, f"{view.council_name}, {month_label(view.month)}, {view.audience} pack", fontsize=8, ha="right")
+        corner = f"{view.council_name}, {month_label(view.month)}, {view.audience} pack"
+        fig.text(0.98, 0.96, corner + (f", {view.version.label.lower()}" if view.version.label else ""), fontsize=8, ha="right")
         for (x, y), spec in zip(positions, charts[page * CHARTS_PER_PAGE:(page + 1) * CHARTS_PER_PAGE]):
             fig.add_artist(PngImage(png_for(spec), (x, y + 0.025, width, height)))
             if spec.note:
@@ -204,6 +237,28 @@ def _table_page(pdf: PdfPages, heading: str, columns: list[str], rows: list[list
         pdf.savefig(fig)
 
 
+def _version_pages(pdf: PdfPages, view: PackView) -> None:
+    """A re-issued version: when and why, any warning, then each indicator that moved."""
+    rows = view.version.moved_rows
+    widths = [60, 30, 30, 20, 20]
+    per_page = 30
+    notices = [(wrap(view.version.line, NOTICE_WRAP), PALETTE["dark_blue"])] + [(wrap(w, NOTICE_WRAP), WARNING_COLOUR) for w in view.warnings]
+    for page in range(max(1, math.ceil(len(rows) / per_page))):
+        fig = Figure(figsize=PAGE_SIZE)
+        fig.text(0.02, 0.955, ABOUT_VERSION + (f" ({page + 1})" if page else ""), fontsize=14, weight="bold", color=PALETTE["dark_blue"])
+        y = 0.92
+        for text, colour in notices:
+            fig.text(0.02, y, text, fontsize=8.5, weight="bold", color=colour, va="top", linespacing=1.3)
+            y -= (text.count("\n") + 1) * NOTICE_LINE + 0.015
+        fig.text(0.02, y - 0.01, f"Indicators that moved since version {view.version.version - 1}" if rows else "No indicator moved.",
+                 fontsize=10, weight="bold", va="top")
+        table = ["  ".join(c[:w].ljust(w) for c, w in zip(view.version.moved_columns, widths))]
+        table += ["  ".join(str(v)[:w].ljust(w) for v, w in zip(row, widths)) for row in rows[page * per_page:(page + 1) * per_page]]
+        if rows:
+            fig.text(0.02, y - 0.045, "\n".join(table), fontsize=7.5, va="top", family="DejaVu Sans Mono")
+        pdf.savefig(fig)
+
+
 def write_pack_pdfs(packs: list[tuple[Path, PackView]], png_for: Callable[[ChartSpec], bytes]) -> None:
     """One PDF per (path, view); png_for(spec) gives a chart's PNG (PackWorkers.png). The summary
     pages of every PDF come first: they need no chart, so they are written while the worker
@@ -216,6 +271,8 @@ def write_pack_pdfs(packs: list[tuple[Path, PackView]], png_for: Callable[[Chart
             pdfs.append(stack.enter_context(_PackPdf(path, metadata=metadata)))
         for pdf, (_path, view) in zip(pdfs, packs):
             _summary_pages(pdf, view)
+            if view.version.reissued:
+                _version_pages(pdf, view)
         for pdf, (_path, view) in zip(pdfs, packs):
             for area, charts in view.areas:
                 _area_pages(pdf, view, area, charts, png_for)

@@ -28,6 +28,8 @@ MATPLOTLIB_SETTINGS = {
     "svg.hashsalt": "fostering-scorecard",
     "path.simplify": False,
     "pdf.compression": 6,
+    # Text is drawn as written: a "$" in a council's name or a re-issue's reason starts no maths.
+    "text.parse_math": False,
 }
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 CHART_SIZE = (7, 3.8)  # inches

@@ -6,12 +6,15 @@ same numbers and the same suppression. This module imports no writer and no draw
 
 Pages are built per registry `area`, so a new metric appears without code changes; the funnel
 and cumulative-approvals charts key on metric ids in national/settings.toml [pack].
+
+A value that could not be computed (None) is shown as its reason ("insufficient history", "no
+data: carers not supplied"), never as 0, and is never rated Red, Amber or Green.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .chart_specs import (
     DATA_QUALITY_AREA,
@@ -25,7 +28,8 @@ from .chart_specs import (
 )
 from .comparators import Comparison, load_comparisons
 from .disclosure import Rule, breakdown_total, hidden_points, public_breakdowns, public_history, public_rows
-from .formatting import change_text, format_count, format_percent, format_value, is_number
+from .formatting import NO_VALUE, change_text, format_count, format_percent, format_value, is_number, no_value_text
+from .notices import VersionNotice, set_aside_warning, version_notice
 
 SCORECARD_COLUMNS = [
     "metric_id", "title", "area", "period", "period_start", "period_end", "value", "numerator", "denominator",
@@ -86,6 +90,15 @@ class PackView:
     areas: list[tuple[str, list[ChartSpec]]]
     quality_rows: list[dict] | None
     footnotes: list[str]
+    version: VersionNotice = field(default_factory=VersionNotice)  # what the pack says about its version
+    warnings: list[str] = field(default_factory=list)  # shown on the cover, before the figures
+
+    @property
+    def version_rows(self) -> list[dict]:
+        """version.csv's one row (none when the pack was written without a release)."""
+        if self.version.record is None:
+            return []
+        return [dict(self.version.record, published_over_set_aside_limit="yes" if self.warnings else "no")]
 
     @property
     def charts(self) -> list[ChartSpec]:
@@ -116,7 +129,8 @@ def _series(history: list[dict], metric_id: str, months: int) -> list[dict]:
 
 
 def build_view(ctx, rows: list[dict], history: list[dict], breakdowns: list[dict], quality_rows,
-               comparisons: dict[str, Comparison], audience: str, breakdown_totals: dict) -> PackView:
+               comparisons: dict[str, Comparison], audience: str, breakdown_totals: dict,
+               version: VersionNotice | None = None, warnings: list[str] | None = None) -> PackView:
     settings = ctx.settings
     metrics = ctx.metrics
     by_id = {m.id: m for m in metrics}
@@ -146,8 +160,11 @@ def build_view(ctx, rows: list[dict], history: list[dict], breakdowns: list[dict
             counts = f"{format_count(row['numerator'])} of {format_count(row['denominator'])}"
         elif row.get("denominator") is not None:  # a median or average over the denominator
             counts = f"over {format_count(row['denominator'])}"
-        shape, word = RAG_LABELS.get(row["rag"], RAG_LABELS["Not rated"])
-        if row["rag"] == "Not rated" and row.get("rag_reason"):
+        rag = row["rag"] if row["value"] is not None else "Not rated"  # no value: never Red, Amber or Green
+        shape, word = RAG_LABELS.get(rag, RAG_LABELS["Not rated"])
+        if rag == "Not rated" and row["value"] is None and no_value_text(row) != NO_VALUE:
+            word = f"Not rated ({no_value_text(row).split(':')[0]})"  # the value cell gives the whole reason
+        elif rag == "Not rated" and row.get("rag_reason"):
             word = f"Not rated ({row['rag_reason']})"
         m_arrow, m_words = change_text(unit, row["change_vs_last_month"], row["value"], row.get("last_month_value"))
         y_arrow, y_words = change_text(unit, row["change_vs_last_year"], row["value"], row.get("same_month_last_year_value"))
@@ -162,9 +179,10 @@ def build_view(ctx, rows: list[dict], history: list[dict], breakdowns: list[dict
                               f"neighbours {format_percent(y.neighbours_median)} (31 March {y.year})")
         spark = _series(history, metric.id, spark_months)
         summary.append(SummaryLine(
-            metric_id=metric.id, title=metric.title, value=format_value(unit, row["value"]), counts=counts,
+            metric_id=metric.id, title=metric.title, counts=counts,
+            value=no_value_text(row) if row["value"] is None else format_value(unit, row["value"]),
             target="no target" if row.get("target") is None else format_value(unit, row["target"]),
-            rag=row["rag"], rag_shape=shape, rag_word=word,
+            rag=rag, rag_shape=shape, rag_word=word,
             direction=DIRECTION_WORDS.get(metric.direction, metric.direction),
             month_arrow=m_arrow, month_words=m_words, year_arrow=y_arrow, year_words=y_words, benchmark=benchmark_text,
             sparkline=[p["value"] if is_number(p["value"]) else None for p in spark],
@@ -223,6 +241,7 @@ def build_view(ctx, rows: list[dict], history: list[dict], breakdowns: list[dict
         council_name=settings.council_name, month=ctx.month, as_at=ctx.as_at,
         rows=rows, history=history, breakdowns=breakdowns, benchmark_rows=benchmark_rows, summary=summary,
         areas=areas, quality_rows=quality_rows, footnotes=footnotes,
+        version=version or VersionNotice(), warnings=list(warnings or []),
     )
 
 
@@ -231,9 +250,19 @@ def _comparisons_for(ctx) -> dict[str, Comparison]:
     return load_comparisons(ctx.settings, ctx.as_at, wanted)
 
 
-def make_views(ctx, rows, history, quality_rows, breakdowns=None) -> tuple[PackView, PackView]:
+def _warnings(ctx, quality_rows, public: bool) -> list[str]:
+    """The cover's warnings: a month published with --allow-quarantine although extracts were
+    over the set-aside limit ([quality] max_set_aside_share) or rejected whole."""
+    if not getattr(getattr(ctx, "options", None), "allow_quarantine", False):
+        return []
+    warning = set_aside_warning(quality_rows, ctx.settings.max_set_aside_share, public)
+    return [warning] if warning else []
+
+
+def make_views(ctx, rows, history, quality_rows, breakdowns=None, release=None) -> tuple[PackView, PackView]:
     """(internal, public) views of the same numbers. ctx is the run's context: its month, as_at,
-    metrics (with the council's targets), settings and extract_info are read."""
+    metrics (with the council's targets), settings, extract_info and options are read.
+    release: the version being published (publish.release.Release), stated in every format."""
     breakdowns = sorted(breakdowns or [], key=lambda b: (b["metric_id"], str(b["category"])))
     rule = Rule.from_settings(ctx.settings, {m.id for m in ctx.metrics})
     comparisons = _comparisons_for(ctx)
@@ -241,7 +270,9 @@ def make_views(ctx, rows, history, quality_rows, breakdowns=None) -> tuple[PackV
     for b in breakdowns:
         counts.setdefault(b["metric_id"], []).append(b["count"])
     internal = build_view(ctx, rows, history, breakdowns, quality_rows, comparisons, INTERNAL,
-                          {metric_id: sum(c) for metric_id, c in counts.items()})
+                          {metric_id: sum(c) for metric_id, c in counts.items()},
+                          version_notice(release, ctx.metrics, None),
+                          _warnings(ctx, quality_rows, public=False))
     hidden = hidden_points(history, rule)
     hidden_now = {metric_id for (metric_id, month) in hidden if month == ctx.month}
     public = build_view(
@@ -251,6 +282,8 @@ def make_views(ctx, rows, history, quality_rows, breakdowns=None) -> tuple[PackV
         public_breakdowns(breakdowns, hidden_now, rule),
         None, comparisons, PUBLIC,
         {metric_id: breakdown_total(c, rule, metric_id in hidden_now) for metric_id, c in counts.items()},
+        version_notice(release, ctx.metrics, rule),
+        _warnings(ctx, quality_rows, public=True),
     )
     return internal, public
 

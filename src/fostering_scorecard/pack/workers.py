@@ -1,6 +1,16 @@
 """Worker processes that draw the pack's charts and make its workbooks while this process writes
 the PDF text pages (PackWorkers), the forkserver they start from, and whether the entry point
 allows them at all (allow_worker_processes).
+
+They never outlive the command, however it ends (runtime.py):
+- the forkserver is started with Ctrl-C blocked (it is inherited by the workers too): Ctrl-C
+  reaches every process in the terminal's process group, and these would print tracebacks;
+  the command stops them itself;
+- each worker closes its copy of the pipe that keeps the forkserver up, so the forkserver ends
+  as soon as the command does (even killed), and asks the kernel to kill it when the
+  forkserver ends (runtime.die_with_parent);
+- on an error or a stop, the workers are killed rather than waited for; at the command's end
+  the forkserver and multiprocessing's resource tracker are stopped (runtime.py).
 """
 
 from __future__ import annotations
@@ -8,11 +18,14 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import multiprocessing.forkserver
+import os
+import signal
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Self
 
+from .. import child_processes, runtime
 from .chart_specs import ChartSpec
 from .view import PackView
 
@@ -30,8 +43,10 @@ DRAWING_MODULES = ["fostering_scorecard.pack.charts", "fostering_scorecard.pack.
 
 
 def allow_worker_processes(count: int = WORKER_PROCESSES) -> None:
+    """Allow `count` worker processes where the platform can start them from a forkserver
+    (not Windows: there the pack is drawn in this process)."""
     global _allowed_worker_processes
-    _allowed_worker_processes = count
+    _allowed_worker_processes = count if "forkserver" in multiprocessing.get_all_start_methods() else 0
 
 
 def worker_processes_allowed() -> bool:
@@ -67,7 +82,12 @@ class PackWorkers:
 
     def _start(self) -> None:
         try:
-            self._pool = ProcessPoolExecutor(max_workers=_allowed_worker_processes, mp_context=start_worker_server())
+            context = start_worker_server()
+            forkserver_pid = multiprocessing.forkserver._forkserver._forkserver_pid
+            if forkserver_pid is None:  # the command is ending: start nothing
+                raise RuntimeError("the command is ending")
+            self._pool = ProcessPoolExecutor(max_workers=_allowed_worker_processes, mp_context=context,
+                                             initializer=_worker_starts, initargs=(forkserver_pid,))
             for key, (function, argument) in self._jobs.items():
                 self._futures[key] = self._pool.submit(function, argument)
         except Exception as error:  # noqa: BLE001 - any: the pack is then drawn in this process
@@ -108,11 +128,15 @@ class PackWorkers:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, *exc_info) -> None:
         if self._starting.ident is not None:
             self._starting.join()
         if self._pool is not None:
+            if exc_type is not None:  # an error or a stop (Ctrl-C, SIGTERM): no job is waited for
+                for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                    process.kill()
             self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
 
 def start_worker_server() -> multiprocessing.context.ForkServerContext:
@@ -121,8 +145,34 @@ def start_worker_server() -> multiprocessing.context.ForkServerContext:
     run can call this early (e.g. while it ingests) and the pack's workers start at once."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(DRAWING_MODULES)
-    multiprocessing.forkserver.ensure_running()
+    with runtime.starting_process() as allowed:
+        if allowed:
+            runtime.folder_for_sockets()
+            _start_forkserver_without_ctrl_c()
     return context
+
+
+def _start_forkserver_without_ctrl_c() -> None:
+    """Start the forkserver with SIGINT blocked: the mask is inherited by the server and the
+    workers it forks, so Ctrl-C in the terminal reaches only the command, which stops them."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()  # first: it sets and clears a signal mask of its own
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _worker_starts(forkserver_pid: int) -> None:
+    """Run first in every worker process (module docstring: they never outlive the command)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    server = multiprocessing.forkserver._forkserver
+    if getattr(server, "_forkserver_alive_fd", None) is not None:  # its other holder is the command
+        os.close(server._forkserver_alive_fd)
+        server._forkserver_alive_fd = None
+    child_processes.die_with_parent(forkserver_pid)
 
 
 def chart_key(spec: ChartSpec) -> str:

@@ -1,67 +1,47 @@
-"""Comparing two runs of a month: which files differ, which indicators moved and by how much,
-and why (the causes recorded in the two manifests). Used for a restatement's change_note.md
-and for `scorecard verify`'s report."""
+"""Comparing two runs of a month: why their run records differ (causes), which files differ, and
+which indicators moved. Used to decide and explain a re-issue (publish.plan) and for
+`scorecard verify`'s report (publish.verify)."""
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..tables import format_cell
 from .files import sha256_file
-from .manifest import CHANGE_NOTE, MANIFEST, output_digests, read_manifest
+from .manifest import MANIFEST, input_files, output_digests, record_of
+from .release import Cause, moved_indicators
 
 
-def same_outputs(a: Path, b: Path) -> bool:
-    """Whether two version folders hold the same outputs, byte for byte (manifest and change
-    note aside)."""
-    return output_digests(a) == output_digests(b)
-
-
-# ---------------------------------------------------------------------------------------------
-# What moved
-
-
-def _scorecard(folder: Path) -> dict[str, dict]:
+def read_scorecard(folder: Path) -> list[dict]:
+    """A version's scorecard.csv rows (text), [] when it has none."""
     path = Path(folder) / "scorecard.csv"
     if not path.is_file():
-        return {}
+        return []
     with path.open(newline="", encoding="utf-8") as f:
-        return {row["metric_id"]: row for row in csv.DictReader(f)}
-
-
-def _number(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
+        return list(csv.DictReader(f))
 
 
 def metric_changes(old_folder: Path, new_folder: Path) -> list[dict]:
-    """Indicators whose value, numerator, denominator, target or status differ, in registry order."""
-    old, new = _scorecard(old_folder), _scorecard(new_folder)
-    changes = []
-    for metric_id in list(new) + [m for m in old if m not in new]:
-        before, after = old.get(metric_id, {}), new.get(metric_id, {})
-        fields = ("value", "numerator", "denominator", "target", "rag")
-        if all(before.get(f) == after.get(f) for f in fields):
-            continue
-        old_value, new_value = _number(before.get("value")), _number(after.get("value"))
-        change = None if old_value is None or new_value is None else new_value - old_value
-        changes.append(
+    """Indicators whose value, numerator, denominator, target or status differ between two
+    version folders, as plain rows for a report."""
+    rows = []
+    for m in moved_indicators(read_scorecard(old_folder), read_scorecard(new_folder)):
+        before = m.before.cells() if m.before else {}
+        after = m.after.cells() if m.after else {}
+        change = m.change
+        rows.append(
             {
-                "metric_id": metric_id,
-                "title": after.get("title") or before.get("title", ""),
+                "metric_id": m.metric_id,
+                "title": m.title,
                 "old_value": before.get("value", "(absent)"),
                 "new_value": after.get("value", "(absent)"),
-                "change": "" if change is None else f"{change:+.4f}".rstrip("0").rstrip("."),
-                "old_counts": f"{before.get('numerator', '')}/{before.get('denominator', '')}".rstrip("/"),
-                "new_counts": f"{after.get('numerator', '')}/{after.get('denominator', '')}".rstrip("/"),
+                "change": "" if change is None else f"+{format_cell(change)}" if change > 0 else format_cell(change),
                 "old_rag": before.get("rag", ""),
                 "new_rag": after.get("rag", ""),
             }
         )
-    return changes
+    return rows
 
 
 def file_differences(recorded: Path, rerun: Path) -> list[dict]:
@@ -84,144 +64,94 @@ def file_differences(recorded: Path, rerun: Path) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Why: the sections of the two run records (manifest.json) that differ
+# Why: the sections of two run records that differ
 
 
-def _diff_dict(old: dict, new: dict) -> list[str]:
-    keys = sorted(set(old) | set(new))
-    return [k for k in keys if old.get(k) != new.get(k)]
+def _changed_keys(old: dict, new: dict) -> list[str]:
+    return [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
-def explain(old: dict, new: dict) -> list[dict]:
-    """Why two run records differ, as causes: {"cause": inputs|configuration|code|dependencies,
-    "detail": ...}. Empty when they agree on everything that can change the outputs."""
+def _files_named(entry: dict) -> str:
+    """An "inputs" entry's files as saved, for a cause: "carers.csv", or the annual returns."""
+    return "; ".join(name for name, _sha in input_files(entry)) or entry["file"]
+
+
+def _file_changes(old: dict, new: dict) -> list[str]:
+    """How the files of one extract differ between two runs, file by file (by name as saved)."""
+    if old.get("supplied", True) != new.get("supplied", True):
+        return [f"{new['file']} supplied (left out before)" if new.get("supplied", True) else f"{old['file']} left out (not supplied)"]
+    old_files, new_files = dict(input_files(old)), dict(input_files(new))
+    changes = []
+    for name in [*old_files, *(n for n in new_files if n not in old_files)]:
+        if name not in new_files:
+            changes.append(f"{name} removed")
+        elif name not in old_files:
+            changes.append(f"{name} added")
+        elif old_files[name] != new_files[name]:
+            changes.append(f"{name} changed (sha256 {old_files[name][:12]} -> {new_files[name][:12]})")
+    return changes
+
+
+def _input_causes(old: dict, new: dict) -> list[Cause]:
     causes = []
-    if old.get("reporting_month") != new.get("reporting_month"):
-        causes.append({"cause": "month", "detail": f"reporting month {old.get('reporting_month')} vs {new.get('reporting_month')}"})
-    for name in _diff_dict(old.get("inputs", {}), new.get("inputs", {})):
-        a, b = old.get("inputs", {}).get(name), new.get("inputs", {}).get(name)
+    old_inputs, new_inputs = old.get("inputs", {}), new.get("inputs", {})
+    for name in _changed_keys(old_inputs, new_inputs):
+        a, b = old_inputs.get(name), new_inputs.get(name)
         if a is None or b is None:
-            causes.append({"cause": "inputs", "detail": f"{(a or b)['file']} {'added' if a is None else 'removed'}"})
+            file = _files_named(a or b)
+            causes.append(Cause("inputs", file, f"{file} {'added' if a is None else 'removed'}"))
             continue
-        detail = f"{b['file']} changed (sha256 {a['sha256'][:12]} -> {b['sha256'][:12]})" if a["sha256"] != b["sha256"] else f"{b['file']}"
-        moved = [f"{k} {a['rows'].get(k)} -> {b['rows'].get(k)}" for k in ("read", "accepted", "quarantined") if a["rows"].get(k) != b["rows"].get(k)]
-        if moved:
-            detail += "; rows " + ", ".join(moved)
-        causes.append({"cause": "inputs", "detail": detail})
+        subject = _files_named(b) if b.get("supplied", True) else b["file"]
+        # A record written before annual returns has no superseded count: it had none.
+        old_rows, new_rows = ({"superseded": 0, **entry["rows"]} for entry in (a, b))
+        moved = [f"{k} {old_rows.get(k)} -> {new_rows.get(k)}" for k in ("read", "accepted", "quarantined", "superseded") if old_rows.get(k) != new_rows.get(k)]
+        changes = _file_changes(a, b)
+        if moved:  # the same files read differently (e.g. the contract changed), or other files
+            detail = "; ".join([*(changes or [subject]), "rows " + ", ".join(moved)])
+        else:
+            detail = "; ".join(changes) or f"{subject}: the same files and counts, recorded in another layout (another version of the tool)"
+        causes.append(Cause("inputs", subject, detail))
     if old.get("extract_info") != new.get("extract_info") or old.get("extract_date") != new.get("extract_date"):
-        causes.append({"cause": "inputs", "detail": f"extract.toml changed (extract date {old.get('extract_date')} -> {new.get('extract_date')})"})
-    old_cfg, new_cfg = old.get("configuration", {}), new.get("configuration", {})
-    for name in _diff_dict(old_cfg.get("project_files", {}), new_cfg.get("project_files", {})):
-        causes.append({"cause": "configuration", "detail": f"project file {name} changed"})
-    for name in _diff_dict(old_cfg.get("national_definitions", {}), new_cfg.get("national_definitions", {})):
-        causes.append({"cause": "configuration", "detail": f"national definitions {name} changed"})
-    for name in _diff_dict(old_cfg.get("expectation_suites", {}), new_cfg.get("expectation_suites", {})):
-        causes.append({"cause": "configuration", "detail": f"expectations/{name} changed"})
-    old_code, new_code = old.get("code", {}), new.get("code", {})
-    for key in ("package_version", "code_sha256"):
-        if old_code.get(key) != new_code.get(key):
-            causes.append({"cause": "code", "detail": f"{key.replace('_', ' ')} {old_code.get(key)} -> {new_code.get(key)}"})
-    old_dep, new_dep = old.get("dependencies", {}), new.get("dependencies", {})
-    if old_dep.get("python") != new_dep.get("python"):
-        causes.append({"cause": "dependencies", "detail": f"python {old_dep.get('python')} -> {new_dep.get('python')}"})
-    old_libs, new_libs = old_dep.get("distributions", {}), new_dep.get("distributions", {})
-    for name in _diff_dict(old_libs, new_libs):
-        causes.append({"cause": "dependencies", "detail": f"{name} {old_libs.get(name)} -> {new_libs.get(name)}"})
+        causes.append(Cause("inputs", "extract.toml", f"extract.toml changed (extract date {old.get('extract_date')} -> {new.get('extract_date')})"))
+    if old.get("baseline") != new.get("baseline"):
+        def named(entry):
+            return "none" if not entry else f"{entry['month']} version {entry['version']} ({entry['sha256'][:12]})"
+
+        causes.append(Cause("inputs", "data-quality baseline", f"data-quality baseline {named(old.get('baseline'))} -> {named(new.get('baseline'))}"))
     return causes
 
 
-# ---------------------------------------------------------------------------------------------
-# A restatement's change note
-
-
-def write_change_note(folder: Path, month: str, old_version: int, new_version: int, old_dir: Path) -> str:
-    """change_note.md in a new version: which indicators moved, by how much, and why."""
-    folder = Path(folder)
-    causes = explain(read_manifest(old_dir), read_manifest(folder))
-    changes = metric_changes(old_dir, folder)
-    files = [d for d in file_differences(old_dir, folder) if d["file"] != MANIFEST]
-    lines = [
-        f"# {month}: version {new_version} restates version {old_version}",
-        "",
-        f"Version {old_version} stays as it was published, in ../v{old_version}/.",
-        "",
-        "## Why",
-        "",
-    ]
-    lines += [f"- {c['cause']}: {c['detail']}" for c in causes] or ["- no recorded cause (same inputs, configuration, code and dependencies)"]
-    lines += ["", "## Indicators that moved", ""]
-    if changes:
-        lines += [
-            "| indicator | before | after | change | numerator/denominator before -> after | status before -> after |",
-            "|---|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {c['metric_id']} | {c['old_value']} | {c['new_value']} | {c['change']} | {c['old_counts']} -> {c['new_counts']} | {c['old_rag']} -> {c['new_rag']} |"
-            for c in changes
-        ]
-    else:
-        lines.append("None: the indicators are unchanged; other outputs differ (below).")
-    lines += ["", "## Files that differ", ""]
-    lines += [f"- {d['file']}: {d['difference']}" for d in files] or ["- none"]
-    text = "\n".join(lines) + "\n"
-    (folder / CHANGE_NOTE).write_text(text, encoding="utf-8")
-    return text
-
-
-# ---------------------------------------------------------------------------------------------
-# `scorecard verify`'s report
-
-
-@dataclass
-class VerifyReport:
-    month: str
-    version: int
-    recorded_dir: Path
-    differences: list[dict] = field(default_factory=list)
-    causes: list[dict] = field(default_factory=list)
-    metric_changes: list[dict] = field(default_factory=list)
-    archive_problems: list[str] = field(default_factory=list)
-
-    @property
-    def reproduced(self) -> bool:
-        return not self.differences and not self.archive_problems
-
-    @property
-    def cause_kinds(self) -> set[str]:
-        return {c["cause"] for c in self.causes}
-
-    def text(self) -> str:
-        head = f"{self.month} version {self.version} ({self.recorded_dir})"
-        if self.reproduced:
-            return f"REPRODUCED: {head}: every output and the manifest are byte for byte identical."
-        lines = [f"NOT REPRODUCED: {head}"]
-        lines += [f"  archive: {p}" for p in self.archive_problems]
-        why = "; ".join(f"{c['cause']}: {c['detail']}" for c in self.causes) or (
-            "no input, configuration, code or dependency change recorded: the pipeline is not deterministic here (a bug)"
-        )
-        for d in self.differences:
-            lines.append(f"  {d['file']}: {d['difference']}")
-        lines.append(f"  why: {why}")
-        for c in self.metric_changes:
-            lines.append(f"  indicator {c['metric_id']}: {c['old_value']} -> {c['new_value']} ({c['old_rag']} -> {c['new_rag']})")
-        return "\n".join(lines)
-
-
-def verify_report(
-    month: str,
-    version: int,
-    recorded_dir: Path,
-    recorded: dict,
-    rerun_dir: Path,
-    rerun: dict,
-    archive_problems: list[str] | None = None,
-) -> VerifyReport:
-    """Compare a re-run of a month (rerun_dir, its manifest rerun) with the recorded version
-    (recorded_dir, its manifest recorded): the files that differ and, when any do (or the
-    archive had problems), why and which indicators moved."""
-    report = VerifyReport(month, version, Path(recorded_dir), archive_problems=list(archive_problems or []))
-    report.differences = file_differences(recorded_dir, rerun_dir)
-    if report.differences or report.archive_problems:
-        report.causes = explain(recorded, rerun)
-        report.metric_changes = metric_changes(recorded_dir, rerun_dir)
-    return report
+def explain(old: dict, new: dict) -> list[Cause]:
+    """Why two run records (manifests) differ, as causes of the kinds in release.CAUSE_KINDS.
+    Empty when they agree on everything that can change a version's files."""
+    causes = []
+    if old.get("reporting_month") != new.get("reporting_month"):
+        causes.append(Cause("month", "reporting month", f"reporting month {old.get('reporting_month')} vs {new.get('reporting_month')}"))
+    causes += _input_causes(old, new)
+    old_options, new_options = old.get("options") or {}, new.get("options") or {}
+    for name in _changed_keys(old_options, new_options):
+        causes.append(Cause("options", name, f"{name.replace('_', ' ')} {old_options.get(name)} -> {new_options.get(name)}"))
+    old_cfg, new_cfg = old.get("configuration", {}), new.get("configuration", {})
+    for name in _changed_keys(old_cfg.get("project_files", {}), new_cfg.get("project_files", {})):
+        change = "added" if name not in old_cfg.get("project_files", {}) else "removed" if name not in new_cfg.get("project_files", {}) else "changed"
+        causes.append(Cause("configuration", name, f"project file {name} {change}"))
+    for name in _changed_keys(old_cfg.get("national_definitions", {}), new_cfg.get("national_definitions", {})):
+        causes.append(Cause("configuration", f"national/{name}", f"national definitions {name} changed"))
+    for name in _changed_keys(old_cfg.get("expectation_suites", {}), new_cfg.get("expectation_suites", {})):
+        causes.append(Cause("configuration", f"expectations/{name}", f"expectations/{name} changed"))
+    old_code, new_code = old.get("code", {}), new.get("code", {})
+    for key in ("package_version", "code_sha256"):
+        if old_code.get(key) != new_code.get(key):
+            causes.append(Cause("code", key, f"{key.replace('_', ' ')} {old_code.get(key)} -> {new_code.get(key)}"))
+    old_dep, new_dep = old.get("dependencies", {}), new.get("dependencies", {})
+    if old_dep.get("python") != new_dep.get("python"):
+        causes.append(Cause("dependencies", "python", f"python {old_dep.get('python')} -> {new_dep.get('python')}"))
+    old_libs, new_libs = old_dep.get("distributions", {}), new_dep.get("distributions", {})
+    for name in _changed_keys(old_libs, new_libs):
+        causes.append(Cause("dependencies", name, f"{name} {old_libs.get(name) or '(not installed)'} -> {new_libs.get(name) or '(not installed)'}"))
+    if not causes:
+        # Keys none of the above reads (a record written by another version of the tool).
+        other = [k for k in _changed_keys(record_of(old), record_of(new))]
+        if other:
+            causes.append(Cause("code", "manifest layout", f"the run records differ in {', '.join(other)} (written by another version of the tool)"))
+    return causes

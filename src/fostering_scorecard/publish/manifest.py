@@ -1,8 +1,10 @@
-"""The run record, manifest.json: what went into a month and what ran, then the sha256 of every
-output. Written last in a version folder.
+"""The run record, manifest.json: what went into a month and what ran, the version's release
+(its number; from version 2 when and why it was re-issued), then the sha256 of every other file
+of the version. Written last in a version folder.
 
-It holds no time, no folder name and no version number, so the same inputs, configuration, code
-and dependencies give the same manifest, byte for byte, wherever and whenever a month is run.
+The run record (every key but "release" and "outputs") holds no time and no folder name: it
+is what decides whether a re-run is the same run (publish.plan). The release is decided once,
+when the version is published, and reused by `verify`, so a re-run writes the same bytes.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from pathlib import Path
 
 from .. import __version__, resources
 from ..ingest import EXTRACT_INFO_FILE
+from ..validation import extract_coverage
 from .files import sha256_file
 
 MANIFEST = "manifest.json"
 CHANGE_NOTE = "change_note.md"
-# Files in a version folder that are not outputs of the computation itself.
-NOT_OUTPUTS = {MANIFEST, CHANGE_NOTE}
+RELEASE, OUTPUTS = "release", "outputs"  # the manifest's keys that are not the run record
 NATIONAL_FILES = ("extracts.toml", "metrics.toml", "settings.toml")
 
 
@@ -62,29 +64,97 @@ def configuration_record(project) -> dict:
     }
 
 
-def run_record(ctx, validated: dict) -> dict:
-    """Everything manifest.json says except the output hashes: what went in and what ran.
+def run_record(ctx, validated: dict, baseline: dict | None = None) -> dict:
+    """Everything manifest.json says except the release and the output hashes: what went in
+    and what ran.
 
-    ctx: the run's context (month, as-at date, extracts folder, extract.toml, project);
-    validated: {extract name: its validated extract} (file, sha256 and row counts)."""
+    ctx: the run's context (month, as-at date, extracts folder, extract.toml, project, options);
+    validated: {extract name: its validated extract} (its files and row counts: input_record);
+    baseline: the previous month's findings the data-quality report compares with
+    (publish.baseline: month, version, file, sha256), None when there were none."""
     info_path = Path(ctx.extracts_dir) / EXTRACT_INFO_FILE
     return {
         "reporting_month": ctx.month,
         "as_at_date": ctx.as_at.isoformat(),
         "extract_date": ctx.extract_info.extract_date.isoformat(),
         "extract_info": {"file": EXTRACT_INFO_FILE, "sha256": sha256_file(info_path)} if info_path.is_file() else None,
-        "inputs": {
-            name: {
-                "file": v.raw.extract.file,
-                "sha256": v.raw.sha256,
-                "rows": {"read": v.rows_read, "accepted": v.rows_accepted, "quarantined": v.rows_quarantined},
-            }
-            for name, v in sorted(validated.items())
-        },
+        "inputs": {name: input_record(v) for name, v in sorted(validated.items())},
+        # Each extract's coverage, in months (a record's own date is never shown): what the
+        # month's figures could and could not be based on.
+        "coverage": {name: c.as_record(months_only=True) for name, c in sorted(extract_coverage(validated).items())},
+        "baseline": baseline,
+        "options": {"allow_quarantine": bool(ctx.options.allow_quarantine)},
         "configuration": configuration_record(ctx.project),
         "code": code_version(),
         "dependencies": dependency_record(),
     }
+
+
+def input_record(v) -> dict:
+    """One extract as the run record's "inputs" hold it (v: its validated extract):
+
+        "episodes": {
+          "supplied": true,
+          "file": "episodes_2019-20.csv", "sha256": "ab12...",   # the file read: the latest, when several were
+          "files": [                                           # every file read, oldest first, as saved
+            {"file": "episodes_2018-19.csv", "sha256": "...", "collection_year": "2018-19", "rows_read": 3, "rows_superseded": 2},
+            {"file": "episodes_2019-20.csv", "sha256": "ab12...", "collection_year": "2019-20", "rows_read": 3, "rows_superseded": 0}
+          ],
+          "rows": {"read": 6, "accepted": 3, "quarantined": 1, "superseded": 2}
+        }
+
+    Each file is named as saved (a column mapping may rename it: Carers_Export.csv), so `verify`
+    restores it under that name. An optional extract left out: "supplied": false, "file" the name
+    it would have, "sha256" null, no files, every count 0."""
+    raw = v.raw
+    rows = {"read": v.rows_read, "accepted": v.rows_accepted, "quarantined": v.rows_quarantined, "superseded": v.rows_superseded}
+    if not raw.supplied:
+        return {"supplied": False, "file": raw.path.name, "sha256": None, "files": [], "rows": rows}
+    files = [
+        {"file": s.path.name, "sha256": s.sha256, "collection_year": s.collection_year, "rows_read": s.rows_read,
+         "rows_superseded": s.rows_superseded}
+        for s in raw.sources
+    ]
+    return {"supplied": True, "file": raw.path.name, "sha256": raw.sha256, "files": files, "rows": rows}
+
+
+def input_files(entry: dict) -> list[tuple[str, str]]:
+    """(file as saved, sha256) of every file an "inputs" entry records, oldest first; none for an
+    extract not supplied. A manifest written before several files were recorded has only the
+    entry's own file (and, for an extract left out, an empty sha256)."""
+    if "files" in entry:
+        return [(f["file"], f["sha256"]) for f in entry["files"]]
+    return [(entry["file"], entry["sha256"])] if entry.get("sha256") else []
+
+
+def record_of(manifest: dict) -> dict:
+    """The run record inside a manifest (everything but the release and the output hashes)."""
+    return {k: v for k, v in manifest.items() if k not in (RELEASE, OUTPUTS)}
+
+
+def canonical(record: dict) -> dict:
+    """record as it reads back from manifest.json (lists, not tuples), to compare with one read."""
+    return json.loads(json.dumps(record, sort_keys=True))
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def inputs_sha256(record: dict) -> str:
+    """One hash of everything a month read: the sha256 of each extract's files, extract.toml's
+    and the baseline's (for the audit log: two runs with the same value read the same bytes)."""
+    return _digest({
+        "inputs": {name: input_files(entry) for name, entry in record.get("inputs", {}).items()},
+        "extract_info": (record.get("extract_info") or {}).get("sha256"),
+        "baseline": (record.get("baseline") or {}).get("sha256"),
+    })
+
+
+def record_sha256(record: dict) -> str:
+    """One hash of the whole run record (inputs, baseline, options, configuration, code,
+    dependencies): two runs with the same value are the same run."""
+    return _digest(record_of(record))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,19 +162,20 @@ def run_record(ctx, validated: dict) -> dict:
 
 
 def output_digests(folder: Path) -> dict[str, str]:
-    """sha256 of every output in a version folder (not the manifest or the change note), by
-    path inside the folder."""
+    """sha256 of every file in a version folder but the manifest (the change note included),
+    by path inside the folder."""
     folder = Path(folder)
     return {
         p.relative_to(folder).as_posix(): sha256_file(p)
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.relative_to(folder).as_posix() not in NOT_OUTPUTS
+        if p.is_file() and p.relative_to(folder).as_posix() != MANIFEST
     }
 
 
-def write_manifest(folder: Path, record: dict) -> dict:
-    """manifest.json in folder: the run record and the hashes of the outputs already there."""
-    manifest = {**record, "outputs": output_digests(folder)}
+def write_manifest(folder: Path, record: dict, release: dict | None = None) -> dict:
+    """manifest.json in folder: the run record, the release (Release.to_record()) and the hashes
+    of every other file already there."""
+    manifest = {**record, RELEASE: release, OUTPUTS: output_digests(folder)}
     (Path(folder) / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 

@@ -2,7 +2,7 @@
 
     <output>/2020-03               -> versions/2020-03/v2 (the month as it stands now)
     <output>/versions/2020-03/v1/  the month as first published
-    <output>/versions/2020-03/v2/  a restatement, with change_note.md
+    <output>/versions/2020-03/v2/  a re-issue, with change_note.md
     <output>/scorecard_series.csv  every indicator for every month, from the newest versions
 
 A version is written in a hidden folder (versions/<month>/.partial-<pid>) and renamed into place
@@ -25,9 +25,10 @@ from pathlib import Path
 from typing import Literal
 
 from .. import tables
+from ..errors import FileProblem
 from .archive import ARCHIVE
-from .compare import same_outputs, write_change_note
-from .files import private_mkdir, restrict_permissions, write_atomically
+from .files import private_mkdir, write_atomically
+from .manifest import MANIFEST
 
 VERSIONS = "versions"  # the versions' folder inside an output folder
 SERIES = "scorecard_series.csv"
@@ -63,6 +64,19 @@ class MonthStore:
     def latest(self, month: str) -> tuple[int, Path] | None:
         versions = self.versions(month)
         return versions[-1] if versions else None
+
+    def published(self, month: str, version: int | None = None) -> tuple[int, Path]:
+        """(number, folder) of a published version of month (default: the newest) that has a
+        run record; a month, version or manifest not there is a FileProblem naming the folder."""
+        versions = dict(self.versions(month))
+        if not versions:
+            raise FileProblem(str(self.output_dir), f"{month} has not been published here", "check --month and --output (or [folders] outputs in scorecard.toml).")
+        version = version or max(versions)
+        if version not in versions:
+            raise FileProblem(str(self.output_dir), f"{month} has no version {version} (versions: {', '.join(f'v{v}' for v in sorted(versions))})", "give one of the versions listed.")
+        if not (versions[version] / MANIFEST).is_file():
+            raise FileProblem(str(versions[version]), "has no manifest.json, so what it was made from is unknown", "it cannot be verified; re-issue the month to give it a run record.")
+        return version, versions[version]
 
     def months(self) -> list[str]:
         root = self.output_dir / VERSIONS
@@ -109,7 +123,7 @@ class PublishedVersion:
     """What publish_version did: the month's version now current and how it came to be."""
 
     version: int
-    status: Literal["published", "restated", "unchanged"]
+    status: Literal["published", "restated"]
     version_dir: Path  # versions/<month>/v<version>
     month_dir: Path  # <output>/<month>, the link to it
 
@@ -117,23 +131,23 @@ class PublishedVersion:
 def publish_version(
     output_dir: Path,
     month: str,
+    version: int,
     write_files: Callable[[Path], None],
     archive: Callable[[Path], None],
 ) -> PublishedVersion:
-    """Publish a month as a new version, atomically, unless it is identical to the latest one.
+    """Publish version `version` of a month, atomically: "published" (v1) or "restated" (a
+    re-issue, v2 and later). Whether a run publishes at all, and as which version, is decided
+    before (publish.plan), by the run record.
 
     The caller must hold the month's lock (lock.month_lock(output_dir, month)) around this call;
     it is not taken here.
 
-    write_files(folder) writes every file of the version, manifest.json last, into folder (an
-    empty owner-only hidden folder); archive(archive_dir) keeps the month's inputs in the input
-    archive. Then:
-    - "unchanged": the outputs are byte for byte those of the latest version: nothing is kept,
-      the month's link points at that version;
-    - "published": the month's first version, v1;
-    - "restated": v(N+1) with change_note.md saying what moved since vN and why.
-    A month folder from before versions existed is adopted as v1 first, and leftovers of a
-    killed run are removed. If write_files or archive raises, nothing is published."""
+    write_files(folder) writes every file of the version, change_note.md and manifest.json last,
+    into folder (an empty owner-only hidden folder); archive(archive_dir) keeps every file the
+    run record names in the input archive. Then the folder becomes versions/<month>/v<version>
+    and <output>/<month> points at it. A month folder from before versions existed is adopted
+    as v1 first, and leftovers of a killed run are removed. If write_files or archive raises,
+    nothing is published."""
     output_dir = Path(output_dir)
     store = MonthStore(output_dir)
     private_mkdir(output_dir)
@@ -141,6 +155,9 @@ def publish_version(
     store.remove_partials(month)
     versions_dir = store.versions_dir(month)
     private_mkdir(versions_dir)
+    version_dir = versions_dir / f"v{version}"
+    if version_dir.exists():
+        raise RuntimeError(f"{month} version {version} already exists in {output_dir}: a published version is never replaced.")
     work_dir = versions_dir / f"{PARTIAL_PREFIX}{os.getpid()}"
     shutil.rmtree(work_dir, ignore_errors=True)
     try:
@@ -150,21 +167,9 @@ def publish_version(
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
         raise
-
-    latest = store.latest(month)
-    if latest and same_outputs(latest[1], work_dir):
-        shutil.rmtree(work_dir)
-        store.point_link(month, latest[0])
-        return PublishedVersion(latest[0], "unchanged", latest[1], store.link(month))
-
-    version = latest[0] + 1 if latest else 1
-    if latest:
-        write_change_note(work_dir, month, latest[0], version, latest[1])
-        restrict_permissions(work_dir)
-    version_dir = versions_dir / f"v{version}"
     work_dir.rename(version_dir)
     store.point_link(month, version)
-    return PublishedVersion(version, "restated" if latest else "published", version_dir, store.link(month))
+    return PublishedVersion(version, "published" if version == 1 else "restated", version_dir, store.link(month))
 
 
 # ---------------------------------------------------------------------------------------------

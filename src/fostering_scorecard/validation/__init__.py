@@ -11,7 +11,9 @@ Three layers, each doing what it is good at:
 - Cross-record and cross-extract checks (overlapping episodes, DfE episode rules, household ids
   not in the carers extract) are SQL queries in sql/checks/, run on the rows that passed:
   `checks`.
-`validate` runs the three in order. Every rule has an id `<extract>.<column>.<kind>` and a
+An episode whose end date is impossible is kept, its end read as unknown (`end_dates`).
+`coverage` says what period the validated extracts can support (each extract's first and last
+date, the first month that can be reported). `validate` runs it all in order. Every rule has an id `<extract>.<column>.<kind>` and a
 severity (national/extracts.toml [rule_kinds], carried into each expectation's meta; `rules`):
 "error" quarantines the row, "warning" keeps it. Each failure becomes a finding with the file,
 line, record key, rule and a reason (`findings`); `report` writes the data-quality report.
@@ -20,6 +22,7 @@ Importing this package does not import Great Expectations (about 4 s): making a 
 """
 
 from .checks import run_checks
+from .coverage import ExtractCoverage, extract_coverage, first_reportable_month, supplied
 from .findings import QUARANTINE_COLUMNS, ValidatedExtract
 from .gx_adapter import SuiteRunner
 from .report import QUALITY_COLUMNS, read_record_rows, write_quality_outputs
@@ -31,11 +34,14 @@ __all__ = [
     "QUALITY_COLUMNS",
     "QUARANTINE_COLUMNS",
     "Check",
+    "ExtractCoverage",
     "RuleBook",
     "RuleKind",
     "SuiteRunner",
     "ValidatedExtract",
     "build_suite",
+    "extract_coverage",
+    "first_reportable_month",
     "load_rules",
     "load_suite",
     "read_record_rows",
@@ -44,6 +50,7 @@ __all__ = [
     "suite_json",
     "suite_parameters",
     "suite_path",
+    "supplied",
     "validate_extract",
     "validate_extracts",
     "write_quality_outputs",

@@ -2,7 +2,13 @@
 record key, column, rule, severity, reason, value); errors quarantine the row, warnings keep it.
 
 A ValidatedExtract holds the rows accepted and the findings, and checks that every row read is
-either accepted or quarantined.
+accepted, quarantined or (from an earlier annual return) superseded: rows read = accepted + set
+aside + superseded.
+
+A finding's `file` and `line` are where an analyst finds the row: the file as saved and its
+physical line. Its `_line` is the row's number in the extract (as in the typed and accepted
+rows), which identifies the row: the same as the line, unless the extract was read from several
+annual returns (ingest.RawExtract numbers their rows on from file to file).
 """
 
 from __future__ import annotations
@@ -37,23 +43,46 @@ class ValidatedExtract:
 
     @property
     def rows_quarantined(self) -> int:
-        return self.quarantine["line"].nunique()
+        return row_numbers(self.quarantine).nunique()
+
+    @property
+    def rows_superseded(self) -> int:
+        """Rows read from an earlier annual return and replaced by the same record in a later one."""
+        return self.raw.rows_superseded
+
+    @property
+    def rows_in_use(self) -> int:
+        """Rows read less those superseded: accepted + set aside. The base of a set-aside share
+        (a superseded row is neither accepted nor set aside)."""
+        return self.rows_read - self.rows_superseded
 
     @property
     def findings(self) -> pd.DataFrame:
-        """Errors and warnings together, ordered by line and rule."""
+        """Errors and warnings together, ordered by row and rule."""
         frames = [f for f in (self.quarantine, self.warnings) if not f.empty]
         if not frames:
             return pd.DataFrame(columns=QUARANTINE_COLUMNS)
-        return pd.concat(frames, ignore_index=True).sort_values(["line", "rule_id"], kind="stable").reset_index(drop=True)
+        found = pd.concat(frames, ignore_index=True)
+        return found.sort_values([_row_column(found), "rule_id"], kind="stable").reset_index(drop=True)
 
     def check_rows_balance(self) -> None:
-        """Every row read is either accepted or quarantined, never both, never neither."""
-        if self.rows_read != self.rows_accepted + self.rows_quarantined:
+        """Every row read is accepted, quarantined or superseded: exactly one of the three."""
+        if self.rows_read != self.rows_accepted + self.rows_quarantined + self.rows_superseded:
             raise RuntimeError(
-                f"{self.raw.extract.file}: {self.rows_read} rows read but {self.rows_accepted} accepted + "
-                f"{self.rows_quarantined} quarantined; this is a bug in the pipeline, please report it"
+                f"{self.raw.file_names}: {self.rows_read} rows read but {self.rows_accepted} accepted + "
+                f"{self.rows_quarantined} quarantined + {self.rows_superseded} superseded; "
+                "this is a bug in the pipeline, please report it"
             )
+
+
+def _row_column(findings: pd.DataFrame) -> str:
+    # Findings made here carry _line; a frame built elsewhere may have only its line.
+    return LINE if LINE in findings.columns else "line"
+
+
+def row_numbers(findings: pd.DataFrame) -> pd.Series:
+    """The number (_line) of the row each finding is on, as in the typed and accepted rows."""
+    return findings[_row_column(findings)]
 
 
 def shorten(value) -> str:
@@ -80,22 +109,27 @@ def failure(extract: Extract, line: int, record_key: str | None, column: str, ki
 
 
 def _keyed_findings(raw: RawExtract, failures: list[dict]) -> pd.DataFrame:
-    """The failures as a findings frame, each with the file as saved and its record key."""
+    """The failures (each on a row number) as a findings frame: each with the row's number
+    (_line), the file as saved and the line in it, and its record key."""
     findings = pd.DataFrame(failures, columns=QUARANTINE_COLUMNS)
-    findings["file"] = raw.path.name  # the file as saved (a column mapping may rename it)
+    findings[LINE] = findings["line"].astype("int64")
     unkeyed = findings["record_key"].isna()
     if unkeyed.any():
-        keys = raw.record_keys(findings.loc[unkeyed, "line"])
-        findings.loc[unkeyed, "record_key"] = [keys.get(line, "") for line in findings.loc[unkeyed, "line"]]
+        keys = raw.record_keys(findings.loc[unkeyed, LINE])
+        findings.loc[unkeyed, "record_key"] = [keys.get(line, "") for line in findings.loc[unkeyed, LINE]]
+    if len(raw.sources) > 1:  # several annual returns: the file each row came from, its line there
+        findings["file"], findings["line"] = raw.locate(findings[LINE])
+    else:
+        findings["file"] = raw.path.name  # the file as saved (a column mapping may rename it)
     return findings
 
 
 def split_findings(raw: RawExtract, typed: pd.DataFrame, failures: list[dict]) -> ValidatedExtract:
     """Errors quarantine their rows; warnings are reported and the row is kept."""
-    findings = _keyed_findings(raw, failures).sort_values(["line", "rule_id", "column"], kind="stable").reset_index(drop=True)
+    findings = _keyed_findings(raw, failures).sort_values([LINE, "rule_id", "column"], kind="stable").reset_index(drop=True)
     errors = findings[findings["severity"] == "error"].reset_index(drop=True)
     warnings = findings[findings["severity"] != "error"].reset_index(drop=True)
-    accepted = typed[~typed[LINE].isin(errors["line"].unique())].reset_index(drop=True)
+    accepted = typed[~typed[LINE].isin(errors[LINE].unique())].reset_index(drop=True)
     validated = ValidatedExtract(raw, accepted, errors, warnings, typed)
     validated.check_rows_balance()
     return validated
@@ -110,10 +144,10 @@ def add_findings(v: ValidatedExtract, failures: list[dict]) -> ValidatedExtract:
     findings = pd.concat([*previous, new], ignore_index=True)
     if previous:  # keys typed as one frame of all the findings types them: text
         findings["record_key"] = findings["record_key"].astype("str")
-    findings = findings.sort_values(["line", "rule_id", "column"], kind="stable").reset_index(drop=True)
+    findings = findings.sort_values([LINE, "rule_id", "column"], kind="stable").reset_index(drop=True)
     errors = findings[findings["severity"] == "error"].reset_index(drop=True)
     warnings = findings[findings["severity"] != "error"].reset_index(drop=True)
-    new_error_lines = new.loc[new["severity"] == "error", "line"].unique()
+    new_error_lines = new.loc[new["severity"] == "error", LINE].unique()
     accepted = v.accepted
     if len(new_error_lines):
         accepted = accepted[~accepted[LINE].isin(new_error_lines)].reset_index(drop=True)

@@ -8,9 +8,12 @@
 - internal/data_quality_records.csv (internal): every finding, errors and warnings, plus the
   ones fixed since last month, each marked new, still open or fixed.
 
-"Since last month" compares with <output>/<previous month>/internal/data_quality_records.csv
-(or, for a month written before that file existed, its quarantine.csv). Findings are matched by
-extract + record key + rule, not by line number: lines move as records are added.
+"Since last month" compares with a baseline: the previous month's findings file
+(internal/data_quality_records.csv of its published version, or, for a month written before that
+file existed, its quarantine.csv). The run spine passes the file the month's run record names
+(publish.baseline: chosen at the month's first publication, then archived and reused), so the
+report depends only on recorded inputs. Findings are matched by extract + record key + rule,
+not by line number: lines move as records are added.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..ingest import LINE
 from ..tables import write_csv
-from .findings import QUARANTINE_COLUMNS, ValidatedExtract
+from .findings import QUARANTINE_COLUMNS, ValidatedExtract, row_numbers
 from .rules import load_rules
 
 ALL_ROWS = "(all rows)"
@@ -41,17 +45,25 @@ def _identity(row: dict) -> tuple[str, str, str]:
     return (str(row["extract"]), str(key), str(row["rule_id"]))
 
 
-def read_previous_findings(previous_month_dir: Path | None) -> tuple[list[dict], bool]:
-    """Last month's open findings (not those already fixed then), and whether a report was found."""
-    if previous_month_dir is None:
-        return [], False
+def findings_file(month_dir: Path | None) -> Path | None:
+    """The findings file of a published month's folder (None when it has none)."""
+    if month_dir is None:
+        return None
     for name in PREVIOUS_FILES:
-        path = Path(previous_month_dir) / "internal" / name
+        path = Path(month_dir) / "internal" / name
         if path.is_file():
-            with path.open(newline="", encoding="utf-8") as f:
-                rows = [r for r in csv.DictReader(f) if r.get("status", "") != FIXED]
-            return rows, True
-    return [], False
+            return path
+    return None
+
+
+def read_previous_findings(baseline_file: Path | None) -> tuple[list[dict], bool]:
+    """Last month's open findings (not those already fixed then) from its findings file, and
+    whether there was one to compare with."""
+    if baseline_file is None:
+        return [], False
+    with Path(baseline_file).open(newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("status", "") != FIXED]
+    return rows, True
 
 
 def record_rows(validated: dict[str, ValidatedExtract], previous: list[dict]) -> list[dict]:
@@ -70,7 +82,8 @@ def record_rows(validated: dict[str, ValidatedExtract], previous: list[dict]) ->
             continue
         seen.add(identity)
         fixed.append({**{c: r.get(c, "") for c in QUARANTINE_COLUMNS}, "status": FIXED})
-    rows.sort(key=lambda r: (list(validated).index(r["extract"]), int(r["line"]), r["rule_id"]))
+    # By row number: the file's line, or, across annual returns, file by file then line.
+    rows.sort(key=lambda r: (list(validated).index(r["extract"]), int(r.get(LINE, r["line"])), r["rule_id"]))
     fixed.sort(key=lambda r: (list(validated).index(r["extract"]), r["rule_id"], str(r["record_key"]), str(r["line"])))
     return rows + fixed
 
@@ -89,20 +102,28 @@ def data_quality_rows(
         counts[r["status"]] += 1
     rows = []
     for name, v in validated.items():
-        file = v.raw.path.name  # as saved (a column mapping may rename it)
+        file = v.raw.file_names  # as saved (a column mapping may rename it; annual returns in order)
         notes = "; ".join(v.raw.notes)
+        row_counts = {"rows_read": v.rows_read, "rows_accepted": v.rows_accepted, "rows_quarantined": v.rows_quarantined,
+                  "rows_superseded": v.rows_superseded}
+        # Superseded rows (annual returns) are read but neither accepted nor set aside: named
+        # only when there are some, and left out of the base of every share.
+        balance = f"read {v.rows_read} = accepted {v.rows_accepted} + quarantined {v.rows_quarantined}"
+        meaning = "rows read = accepted + quarantined"
+        if v.rows_superseded:
+            balance += f" + superseded {v.rows_superseded} (replaced by the same record in a later annual return)"
+            meaning += " + superseded"
         rows.append(
             {
-                "extract": name, "file": file, "rule_id": ALL_ROWS, "severity": "", "meaning": "rows read = accepted + quarantined",
+                "extract": name, "file": file, "rule_id": ALL_ROWS, "severity": "", "meaning": meaning,
                 "rows": v.rows_read, "share_of_rows_percent": 100.0 if v.rows_read else 0.0,
                 "new": "", "still_open": "", "fixed": "", "example_fix": "",
-                "detail": f"read {v.rows_read} = accepted {v.rows_accepted} + quarantined {v.rows_quarantined}; "
-                f"{len(v.warnings)} warning(s) on rows kept" + (f"; {notes}" if notes else ""),
-                "rows_read": v.rows_read, "rows_accepted": v.rows_accepted, "rows_quarantined": v.rows_quarantined,
+                "detail": f"{balance}; {len(v.warnings)} warning(s) on rows kept" + (f"; {notes}" if notes else ""),
+                **row_counts,
             }
         )
         findings = v.findings
-        rows_per_rule = findings.groupby("rule_id")["line"].nunique() if not findings.empty else pd.Series(dtype="int64")
+        rows_per_rule = row_numbers(findings).groupby(findings["rule_id"]).nunique() if not findings.empty else pd.Series(dtype="int64")
         for (extract_name, rule), counts in sorted(by_rule.items()):
             if extract_name != name:
                 continue
@@ -113,12 +134,12 @@ def data_quality_rows(
             rows.append(
                 {
                     "extract": name, "file": file, "rule_id": rule, "severity": counts["severity"], "meaning": meaning,
-                    "rows": count, "share_of_rows_percent": round(100 * count / v.rows_read, 2) if v.rows_read else 0.0,
+                    "rows": count, "share_of_rows_percent": round(100 * count / v.rows_in_use, 2) if v.rows_in_use else 0.0,
                     "new": counts[NEW] if compared else "", "still_open": counts[STILL_OPEN] if compared else "",
                     "fixed": counts[FIXED] if compared else "",
                     "example_fix": rules.fix(kind, counts["column"], file),
                     "detail": action + ("" if compared else "; no earlier month's report to compare with"),
-                    "rows_read": v.rows_read, "rows_accepted": v.rows_accepted, "rows_quarantined": v.rows_quarantined,
+                    **row_counts,
                 }
             )
     return rows
@@ -133,11 +154,16 @@ def read_record_rows(folder: Path) -> list[dict]:
 
 
 def write_quality_outputs(
-    folder: Path, validated: dict[str, ValidatedExtract], month: str | None = None, previous_month_dir: Path | None = None
+    folder: Path, validated: dict[str, ValidatedExtract], month: str | None = None, previous_month_dir: Path | None = None,
+    baseline_file: Path | None = None,
 ) -> list[dict]:
     """data_quality.csv, internal/quarantine.csv and internal/data_quality_records.csv; returns
-    the summary rows (no record ids) for the pack. `month` is accepted for callers that pass it."""
-    previous, compared = read_previous_findings(previous_month_dir)
+    the summary rows (no record ids) for the pack. `month` is accepted for callers that pass it.
+
+    What changed since last month is measured against baseline_file (the previous month's
+    findings, as the run record names them), or the findings in previous_month_dir (a month's
+    folder: for tests and tools working outside an output folder); neither: no comparison."""
+    previous, compared = read_previous_findings(baseline_file or findings_file(previous_month_dir))
     records = record_rows(validated, previous)
     summary = data_quality_rows(validated, records, compared)
     write_csv(Path(folder) / "data_quality.csv", QUALITY_COLUMNS, summary)

@@ -87,7 +87,7 @@ def type_rows(con: duckdb.DuckDBPyConnection, raw: RawExtract) -> tuple[pd.DataF
         ]
     key_name = "+".join(extract.key)
     failures += [
-        failure(extract, line, None, key_name, "duplicate_key", f"repeats the {key_name} of line {first}; the first copy is kept", "")
+        failure(extract, line, None, key_name, "duplicate_key", f"repeats the {key_name} of {raw.line_label(first)}; the first copy is kept", "")
         for line, first in repeated_keys
     ]
     return typed, failures

@@ -1,5 +1,6 @@
 """The three layers in order: for each extract, the types and keys (DuckDB) and the suite (Great
-Expectations); then, over every extract at once, the cross-record checks (DuckDB)."""
+Expectations); then an episode with an impossible end date is kept with its end read as unknown
+(end_dates.py); then, over every extract at once, the cross-record checks (DuckDB)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import duckdb
 from ..duckdb_connection import connect
 from ..ingest import KEY, LINE, RawExtract
 from .checks import run_checks
+from .end_dates import EPISODES, keep_episodes_with_impossible_end
 from .findings import ValidatedExtract, failure, split_findings
 from .gx_adapter import SuiteRunner
 from .suites import load_suite
@@ -47,6 +49,8 @@ def validate_extracts(
             name: validate_extract(con, raw, load_suite(raw.extract), runner, extract_date)
             for name, raw in raws.items()
         }
+        if EPISODES in validated:  # an impossible end date keeps its episode (end_dates.py)
+            validated[EPISODES] = keep_episodes_with_impossible_end(validated[EPISODES])
         # Cross-record and cross-extract rules (sql/checks/) see every extract's checked rows.
         validated = run_checks(con, validated, extract_date)
     finally:

@@ -1,0 +1,325 @@
+"""A `scorecard` command leaves nothing behind when it ends, however it ends.
+
+    with runtime.leave_nothing_behind():
+        ...the command...
+
+- **One run folder.** Every temporary file of the command, and of the processes it starts,
+  lives in <tmp>/scorecard-run-<pid>/ (TMPDIR points there, so libraries' temporary files land
+  there too: multiprocessing's pymp-*, Great Expectations' docs site, Prefect's result storage).
+  It is removed when the command ends; run folders of commands no longer running (killed) are
+  removed when the next command starts.
+- **Stopping is orderly.** SIGTERM and SIGHUP stop the command as Ctrl-C does: a Stopped
+  exception (a KeyboardInterrupt) unwinds every `with` block, so the month's lock is released,
+  a half-written version is removed and the processes below are stopped. A second signal, or
+  an orderly stop that takes longer than STOP_GRACE_SECONDS, ends the command at once, after
+  killing its processes and removing its run folder.
+- **Processes die with the command.** Even killed by SIGKILL, on Linux (child_processes.py:
+  the temporary Prefect server, prefect_api.py; the pack's workers, pack/workers.py). At the
+  end the command stops them itself, with the stops registered by on_stop(), and
+  multiprocessing's own helper processes (the forkserver and the resource tracker), so none
+  is left once the command has returned. A process is started under starting_process(), so
+  that none starts once the command is ending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from . import child_processes
+
+RUN_FOLDER_PREFIX = "scorecard-run-"
+_RUN_FOLDER_NAME = re.compile(rf"^{RUN_FOLDER_PREFIX}(\d+)(-.+)?$")
+OWNER_FILE = ".owner"  # the owning process's start time: a pid alone can be reused
+# After a stop signal, how long the orderly stop may take before the command ends at once.
+STOP_GRACE_SECONDS = 15.0
+# A socket's path has room for about 100 bytes (108 on Linux, 104 on macOS), and multiprocessing
+# puts the forkserver's socket in its own temporary folder (pymp-*/listener-*, 32 bytes). Under
+# a TMPDIR too long for that, that one folder is made here instead (see folder_for_sockets).
+SOCKET_PATH_LIMIT = 100
+SHORT_TEMP_BASE = "/tmp"
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")  # handled as Ctrl-C (SIGINT) is
+
+
+class Stopped(KeyboardInterrupt):
+    """The command was asked to stop (Ctrl-C, SIGTERM or SIGHUP). A KeyboardInterrupt, so that
+    the libraries stop as they do for Ctrl-C (Prefect marks its flow run as crashed)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum  # the shell's convention: 130 for Ctrl-C, 143 for SIGTERM
+
+    def message(self) -> str:
+        how = "by Ctrl+C" if self.signum == signal.SIGINT else f"by {signal.Signals(self.signum).name}"
+        return f"Stopped {how}. Nothing half-written is left: a month is published whole or not at all."
+
+
+def stopped_message(interrupt: KeyboardInterrupt) -> tuple[str, int]:
+    """The one line to print for a stop, and the exit code (a plain KeyboardInterrupt is Ctrl-C)."""
+    stop = interrupt if isinstance(interrupt, Stopped) else Stopped(signal.SIGINT)
+    return stop.message(), stop.exit_code
+
+
+class _Session:
+    """What leave_nothing_behind() set up, and what ends with it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.lock = threading.Lock()  # taken to start a process, and to end the session
+        self.closed = False
+        self.stop_callbacks: list[Callable[[], None]] = []  # orderly, last registered first
+        self.kill_pids: set[int] = set()  # killed at once by a forced stop
+        self.stop_signal: int | None = None
+        self.stop_timer: threading.Timer | None = None  # ends the command if stopping takes too long
+        self.quietened: dict = {}  # console log handler -> its level before the stop
+
+
+_session: _Session | None = None
+
+
+@contextlib.contextmanager
+def leave_nothing_behind() -> Iterator[Path]:
+    """Run the block in a run folder of its own (yielded; TMPDIR and tempfile point at it),
+    with SIGTERM and SIGHUP stopping it as Ctrl-C does; at the end stop every process it
+    registered and remove the folder. Run folders of dead commands are removed first.
+    Re-entrant: a block inside another yields the outer folder."""
+    global _session
+    if _session is not None and not _session.closed:
+        yield _session.folder
+        return
+    base = Path(tempfile.gettempdir())
+    for folder in {base, Path(SHORT_TEMP_BASE)}:
+        clear_leftovers(folder)
+    session = _Session(_make_run_folder(base))
+    saved_tmpdir, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"] = str(session.folder)  # for the processes the command starts
+    tempfile.tempdir = str(session.folder)  # for this one (gettempdir() caches its answer)
+    saved_handlers = _install_stop_handlers()
+    _session = session
+    try:
+        yield session.folder
+    finally:
+        with session.lock:
+            session.closed = True  # no process starts from now on
+        try:
+            _stop_everything(session)
+        finally:
+            if session.stop_timer is not None:
+                session.stop_timer.cancel()
+            for handler, level in session.quietened.items():
+                handler.setLevel(level)
+            _restore_handlers(saved_handlers)
+            _restore_environment("TMPDIR", saved_tmpdir)
+            tempfile.tempdir = saved_tempdir
+            shutil.rmtree(session.folder, ignore_errors=True)
+            _session = None
+
+
+@contextlib.contextmanager
+def starting_process() -> Iterator[bool]:
+    """Hold while starting a process that must not outlive the command: yields False once the
+    command is ending (then start nothing), True otherwise (and always outside a session). The
+    end of the command waits until the start is over, so it then stops what was started."""
+    session = _session
+    if session is None:
+        yield True
+        return
+    with session.lock:
+        yield not session.closed
+
+
+def on_stop(callback: Callable[[], None], pid: int | None = None) -> None:
+    """Call callback (an orderly stop) when the command ends, and kill pid at once if the
+    command has to end without waiting. Outside a session nothing is registered: the caller's
+    own clean-up (e.g. atexit) applies."""
+    if _session is None or _session.closed:
+        return
+    _session.stop_callbacks.append(callback)
+    if pid is not None:
+        _session.kill_pids.add(pid)
+
+
+# ---------------------------------------------------------------------------------------------
+# The run folder
+
+
+def folder_for_sockets() -> None:
+    """Before multiprocessing starts its forkserver: if the run folder is too deep for the
+    socket multiprocessing puts in it, give multiprocessing a temporary folder in
+    SHORT_TEMP_BASE, named as a run folder (so the next command removes it if this one is
+    killed), and removed as multiprocessing removes its own. Python's multiprocessing has no
+    public setting for this folder: this sets it as multiprocessing.util.get_temp_dir does."""
+    from multiprocessing import process, util
+
+    config = process.current_process()._config
+    deepest = Path(tempfile.gettempdir()) / "pymp-12345678" / "listener-12345678"
+    if config.get("tempdir") or len(os.fsencode(str(deepest))) <= SOCKET_PATH_LIMIT or not os.path.isdir(SHORT_TEMP_BASE):
+        return
+    folder = tempfile.mkdtemp(prefix=f"{RUN_FOLDER_PREFIX}{os.getpid()}-pymp-", dir=SHORT_TEMP_BASE)
+    util.Finalize(None, util._remove_temp_dir, args=(shutil.rmtree, folder), exitpriority=-100)
+    config["tempdir"] = folder
+
+
+def clear_leftovers(base: Path) -> list[Path]:
+    """Remove run folders in base whose command is no longer running (it was killed); returns
+    them. Only folders owned by this user, never a symlink."""
+    removed = []
+    try:
+        candidates = list(base.iterdir())
+    except OSError:
+        return removed
+    for folder in candidates:
+        match = _RUN_FOLDER_NAME.match(folder.name)
+        if not match:
+            continue
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        if not folder.is_dir() or folder.is_symlink() or info.st_uid != os.getuid():
+            continue
+        if _owner_running(int(match.group(1)), folder):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
+
+
+def _make_run_folder(base: Path) -> Path:
+    folder = base / f"{RUN_FOLDER_PREFIX}{os.getpid()}"
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:  # not ours to reuse (e.g. another user's): a unique name instead
+        folder = Path(tempfile.mkdtemp(prefix=f"{RUN_FOLDER_PREFIX}{os.getpid()}-", dir=base))
+    (folder / OWNER_FILE).write_text(_start_time(os.getpid()) or "")
+    return folder
+
+
+def _owner_running(pid: int, folder: Path) -> bool:
+    if pid == os.getpid():  # a dead command's with this pid, unless it is this command's own
+        return _session is not None and _session.folder == folder
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        recorded = (folder / OWNER_FILE).read_text().strip()
+    except OSError:
+        return True  # being created, or unknown: keep it
+    current = _start_time(pid)
+    return not (recorded and current and recorded != current)  # a new process with an old pid
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), to tell a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rfind(")") + 2:].split()[19]
+
+
+def _restore_environment(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
+# ---------------------------------------------------------------------------------------------
+# Stop signals
+
+
+def _install_stop_handlers() -> dict[int, object]:
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # signal handlers can only be set in the main thread
+    saved = {}
+    for name in ("SIGINT", *STOP_SIGNALS):
+        number = getattr(signal, name, None)
+        if number is not None:
+            saved[number] = signal.signal(number, _on_stop_signal)
+    return saved
+
+
+def _restore_handlers(saved: dict[int, object]) -> None:
+    for number, handler in saved.items():
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(number, handler if handler is not None else signal.SIG_DFL)
+
+
+def _on_stop_signal(signum: int, frame) -> None:
+    stop_requested(signum)
+    if _session is not None and not _session.closed:  # while it is ending, let the end finish
+        raise Stopped(signum)
+
+
+def stop_requested(signum: int) -> None:
+    """Note a stop signal: the first starts the grace period (after it, or at a second signal,
+    the command ends at once) and quietens the console's log handlers, so that the stop is
+    reported in one line (libraries report a stop as a crash, with tracebacks; their other log
+    handlers, e.g. Prefect's to its server, still record it). For handlers of others that stop
+    in their own way (Prefect's runner): call this, then let them stop."""
+    session = _session
+    if session is None:
+        return
+    if session.stop_signal is not None:
+        _end_at_once(session, signum)
+    session.stop_signal = signum
+    session.quietened = _quieten_console_logging()
+    session.stop_timer = threading.Timer(STOP_GRACE_SECONDS, _end_at_once, args=(session, signum))
+    session.stop_timer.daemon = True
+    session.stop_timer.start()
+
+
+def _quieten_console_logging() -> dict:
+    """Silence every console log handler; returns their levels before, to restore them."""
+    import logging
+
+    loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger))]
+    before = {}
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                before.setdefault(handler, handler.level)
+                handler.setLevel(logging.CRITICAL + 1)
+    return before
+
+
+def _end_at_once(session: _Session, signum: int) -> None:
+    """The orderly stop did not finish (or a second signal came): kill the command's processes,
+    remove its run folder and exit now. A half-written version stays hidden until the next run
+    of the month removes it."""
+    if session.closed and _session is not session:
+        return  # the orderly stop finished meanwhile
+    for pid in list(session.kill_pids):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    child_processes.kill_multiprocessing_helpers()
+    shutil.rmtree(session.folder, ignore_errors=True)
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"\n{Stopped(signum).message()}\n")
+        sys.stderr.flush()
+    os._exit(128 + signum)
+
+
+def _stop_everything(session: _Session) -> None:
+    """The orderly end: the registered stops (last first), then multiprocessing's helpers."""
+    for callback in [*reversed(session.stop_callbacks), child_processes.stop_multiprocessing_helpers]:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - stop the rest regardless (they end at exit anyway)
+            pass
