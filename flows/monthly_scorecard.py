@@ -231,11 +231,9 @@ def backfill_deployment():
     )
 
 
-def serve(project_dir: str, extracts_dir: str, output_dir: str) -> None:
-    """Serve both deployments to a running Prefect server until stopped (Ctrl+C), pinned to
-    these folders (the flow runs it starts inherit this process's environment)."""
-    from prefect import serve as prefect_serve
-
+def served_deployments(project_dir: str, extracts_dir: str, output_dir: str) -> list:
+    """Both deployments, for `scorecard serve` to serve (prefect_api.serve) until stopped,
+    pinned to these folders (the flow runs it starts inherit this process's environment)."""
     for name, path in {"project_dir": project_dir, "extracts_dir": extracts_dir, "output_dir": output_dir}.items():
         os.environ[SERVED_FOLDERS[name]] = str(Path(path).resolve())
-    prefect_serve(monthly_deployment(), backfill_deployment())
+    return [monthly_deployment(), backfill_deployment()]

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import environment
+from . import environment, runtime
 
 DESCRIPTION = """\
 Fostering performance scorecard.
@@ -250,6 +250,17 @@ def configure_logging(verbose: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command. Ctrl-C, SIGTERM or SIGHUP at any point prints one line (no traceback) and
+    exits 130 (Ctrl-C) or 128 + the signal's number."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as stop:  # runtime.Stopped is one
+        message, exit_code = runtime.stopped_message(stop)
+        print(f"\n{message}", file=sys.stderr, flush=True)
+        return exit_code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -270,16 +281,16 @@ def main(argv: list[str] | None = None) -> int:
                "verify": commands.verify_command, "rerun": commands.verify_command, "backfill": commands.backfill_command,
                "versions": commands.versions_command, "serve": commands.serve_command}[args.command]
     try:
-        return command(args)
+        # One run folder for every temporary file, the command's processes stopped with it,
+        # SIGTERM and SIGHUP handled as Ctrl-C: nothing is left behind however it ends.
+        with runtime.leave_nothing_behind():
+            return command(args)
     except UserError as exc:
         print(f"\nThe run stopped: something needs fixing.\n  {exc}", file=sys.stderr)
         return 1
     except (MonthLocked, ArchiveError, ValueError) as exc:
         print(f"\nThe run stopped: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nStopped (Ctrl-C): nothing of this month was published.", file=sys.stderr)
-        return 130
     except OSError as exc:  # the disk, not the data: a full disk, a read-only or missing folder, permissions
         print(f"\nThe run stopped: {disk_problem(exc)}", file=sys.stderr)
         return 1

@@ -185,5 +185,6 @@ def serve_command(args) -> int:
     print(f"Serving the monthly scorecard for {project.settings.council_name}: 07:00 on the 5th of each month (Europe/London). Ctrl+C stops.", flush=True)
     flows = load_flows()
     with prefect_api.private_storage():
-        flows.serve(**_flow_folders(project))
+        prefect_api.serve(*flows.served_deployments(**_flow_folders(project)))
+    print("Stopped serving.", flush=True)
     return 0
