@@ -4,7 +4,8 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# The council project to run: the bundled sample council by default (its pack goes to outputs/).
+# The council project to run: the bundled sample council by default (synthetic, Kent-sized, April
+# 2020 - March 2025; its pack goes to outputs/).
 PROJECT ?= data/sample
 MONTH ?=
 EXTRACTS ?=
@@ -20,14 +21,14 @@ $(BIN)/.installed: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-run: $(BIN)/.installed  ## produce the pack for the latest complete month of the sample council (or MONTH=YYYY-MM, PROJECT=DIR)
+run: $(BIN)/.installed  ## produce the pack for the latest complete month of the sample council, 2025-03 (or MONTH=YYYY-MM, PROJECT=DIR)
 	$(BIN)/scorecard run --project $(PROJECT) $(if $(MONTH),--month $(MONTH)) $(if $(EXTRACTS),--extracts $(EXTRACTS)) $(if $(OUTPUT),--output $(OUTPUT))
 
 test: $(BIN)/.installed  ## run the whole test suite (installs Chromium and pdftoppm for the pack tests)
 	bash scripts/install-browser.sh
 	bash scripts/test.sh
 
-sample: $(BIN)/.installed  ## re-create the sample council's extracts (data/sample/extracts) from the seeded generator
+sample: $(BIN)/.installed  ## re-create the sample council's extracts (data/sample/extracts: April 2020 - March 2025, extracted 5 April 2025) from the seeded generator
 	$(BIN)/python tools/sample_data.py --out data/sample/extracts
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the package index)

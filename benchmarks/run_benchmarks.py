@@ -16,6 +16,10 @@ What is measured (each a fresh process; the wall time is taken around the whole 
   help       `scorecard --help`
   backfill   24 months at council scale in one process (ingest + validation once)
   rules      validation at national scale against the same rules as one DuckDB query per extract
+  pack       pack.write_pack alone (both audiences, every format) on a computed council month:
+             CPU seconds of the process and its children, first call and later ones
+  imports    a fresh process importing the stack (duckdb, pandas, matplotlib, great_expectations):
+             what a council month without Prefect is measured against
 
 Extract sets are generated with tools/sample_data.py into --data (default
 /tmp/scorecard-bench-data, never the repository). The Prefect server (and ephemeral runs) use a
@@ -55,7 +59,9 @@ SCALES = ("council", "region", "national")
 SCALE_FACTOR = {"council": 1, "region": 10, "national": 50}
 LIBRARIES = ("pandas", "numpy", "duckdb", "great_expectations", "prefect", "matplotlib", "openpyxl", "pyarrow")
 STAGES = ("imports", "prepare", "ingest", "validate", "compute", "publish")
-MEASUREMENTS = ("stages", "cli", "help", "backfill", "rules")
+MEASUREMENTS = ("stages", "cli", "help", "backfill", "rules", "pack", "imports")
+STACK = ("duckdb", "pandas", "matplotlib", "great_expectations")  # the libraries a run cannot do without
+PACK_REPEAT = 3  # write_pack calls per process: the first pays what a run pays once (fonts, templates)
 QUICK_RECORDS = 2000  # rows per file at the smoke-test scale (--quick)
 
 BUDGETS = {
@@ -66,6 +72,8 @@ BUDGETS = {
     "rules_ratio": 5.0,
     "backfill_ratio": 3.0,
     "help_s": 1.0,
+    "pack_cpu_s": 2.0,
+    "council_vs_imports": 1.5,
 }
 
 # The same private, telemetry-free environment the scorecard command sets for itself.
@@ -385,6 +393,25 @@ def measure(args, results: dict, save) -> None:
         measured["backfill"]["one_month"] = repeat("one month, same steps", args.backfill_reps, lambda: run_once("backfill", extracts, month, "--months", "1", *extra[2:]))
         save()
 
+    if "pack" in only and not args.quick:
+        extracts = extracts_for("council")
+        month = extract_month(extracts)
+        print(f"the pack alone at council scale ({month})", flush=True)
+        result = repeat("pack", args.reps, lambda: run_once("pack", extracts, month, "--repeat", str(PACK_REPEAT)))
+        calls = [r["process"] for r in result["runs"]]
+        if calls:
+            result["median"].update({key: round(statistics.median(c[key] for c in calls), 3)
+                                     for key in ("pack_first_cpu_s", "pack_cpu_s", "pack_wall_s")})
+            result["median"]["pack_files"] = calls[-1]["pack_files"]
+        measured["pack"] = {"month": month, **result}
+        save()
+
+    if "imports" in only:
+        print("importing the stack in a fresh process: " + ", ".join(STACK), flush=True)
+        measured["imports"] = {"libraries": list(STACK), **repeat(
+            "imports", max(args.reps, 3), lambda: run_process([sys.executable, "-c", "import " + ", ".join(STACK)], child_env(), cwd=ROOT))}
+        save()
+
     if "rules" in only and not args.quick:
         scale = args.rules_scale
         extracts = extracts_for(scale)
@@ -460,6 +487,18 @@ def render(results: dict, notes: str = "") -> str:
         many, one = backfill["median"]["wall_s"], backfill["one_month"]["median"]["wall_s"]
         what = "compute + publish" if backfill["median"].get("published") else "compute only"
         lines.append(f"| {backfill['months']}-month backfill at council scale, one process ({what}) | <= {BUDGETS['backfill_ratio']:.0f}x one month | {many / one:.1f}x ({fmt(many)} s vs {fmt(one)} s) | {verdict(many / one <= BUDGETS['backfill_ratio'])} |")
+    pack = measured.get("pack", {}).get("median") or {}
+    if pack.get("pack_first_cpu_s") is not None:
+        lines.append(f"| both packs (internal, public), every format, council month: CPU of `pack.write_pack` | <= {BUDGETS['pack_cpu_s']:.0f} s | "
+                     f"{fmt(pack['pack_first_cpu_s'], 2)} s (later calls in the same process {fmt(pack['pack_cpu_s'], 2)} s) | "
+                     f"{verdict(pack['pack_first_cpu_s'] <= BUDGETS['pack_cpu_s'])} |")
+    imports = measured.get("imports", {}).get("median") or {}
+    no_prefect = council_cli.get("no-prefect", {}).get("median") or {}
+    if imports and no_prefect:
+        ratio = no_prefect["wall_s"] / imports["wall_s"]
+        lines.append(f"| council month, `scorecard run --no-prefect`, against importing {', '.join(STACK)} in a fresh process | "
+                     f"<= {BUDGETS['council_vs_imports']:.1f}x | {ratio:.2f}x ({fmt(no_prefect['wall_s'])} s vs {fmt(imports['wall_s'])} s) | "
+                     f"{verdict(ratio <= BUDGETS['council_vs_imports'])} |")
     helped = measured.get("help", {}).get("median") or {}
     if helped:
         lines.append(f"| `scorecard --help` | < {BUDGETS['help_s']:.0f} s | {fmt(helped['wall_s'], 2)} s | {verdict(helped['wall_s'] < BUDGETS['help_s'])} |")
@@ -543,6 +582,24 @@ def render(results: dict, notes: str = "") -> str:
         if per_month:
             lines += ["", f"compute() per month: median {statistics.median(per_month):.2f} s, first {per_month[0]:.2f} s, slowest {max(per_month):.2f} s."]
         lines.append("")
+
+    if pack.get("pack_first_cpu_s") is not None:
+        lines += [
+            "## The pack alone",
+            "",
+            f"`pack.write_pack` for {measured['pack']['month']} at council scale, on figures computed in the same process",
+            f"(benchmarks/run_once.py `pack`): both audiences, every format ({pack['pack_files']} files). CPU seconds",
+            "of the process and its children; the first call also loads what a run loads once (typst's fonts, the",
+            f"templates), so it is the one a month pays. {PACK_REPEAT} calls a process, median of the processes.",
+            "",
+            "| Runs | first call CPU s | later calls CPU s | later calls wall s | load |",
+            "|---|---|---|---|---|",
+            f"| {pack['repetitions']} | {fmt(pack['pack_first_cpu_s'], 2)} | {fmt(pack['pack_cpu_s'], 2)} | {fmt(pack['pack_wall_s'], 2)} | {pack['load_before']} |",
+            "",
+        ]
+    if imports:
+        lines += [f"Importing {', '.join(STACK)} in a fresh process (interpreter start included): {fmt(imports['wall_s'], 2)} s wall, "
+                  f"median of {imports['repetitions']} (load {imports['load_before']}).", ""]
 
     if rules:
         lines += [

@@ -10,9 +10,14 @@ the run spine (fostering_scorecard.run), with a runner whose events give each st
   rules     imports, then the spine's prepare / ingest / validate (run.check_extracts) against
             the same single-row rules (not-null, in-set, ranges, date order, key uniqueness)
             written as one DuckDB query per extract straight over the CSV files
+  pack      imports, then the spine's prepare / ingest / validate / compute for one month, then
+            pack.write_pack (both audiences, every format) --repeat times into fresh folders:
+            CPU seconds of this process and its children (resource.getrusage) and wall seconds
+            of each; the first includes what a run pays once (typst's fonts, the templates)
 
 Usage: python benchmarks/run_once.py KIND --extracts DIR --output DIR --month YYYY-MM
-         [--project DIR] [--months N] [--no-publish | --publish] [--profile STAGE --profile-out FILE]
+         [--project DIR] [--months N] [--no-publish | --publish] [--repeat N]
+         [--profile STAGE --profile-out FILE]
 
 Timings are wall-clock seconds (time.perf_counter); peak memory is ru_maxrss of this process
 (Linux: KiB), and of its largest child process if any. Nothing printed holds a record id.
@@ -269,9 +274,51 @@ def rules(args, clock: Clock) -> dict:
     return {"duckdb_by_extract": per_extract, "rows_read": sum(len(r.rows) for r in raws.values())}
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its children that have ended."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def pack(args, clock: Clock) -> dict:
+    """write_pack alone, on a month computed through the spine: CPU and wall of each call."""
+    import statistics
+    import tempfile
+
+    from fostering_scorecard import pack as pack_module
+    from fostering_scorecard import run, validation
+
+    ctx, validated = run.check_extracts(spine_runner(clock, publish=False), open_project(args), args.month, Path(args.extracts), Path(args.output))
+    figures = run.compute(ctx, validated)
+    quality_folder = Path(tempfile.mkdtemp(dir=args.output))
+    quality_rows = validation.write_quality_outputs(quality_folder, validated)
+    calls = []
+    for number in range(args.repeat):
+        folder = Path(args.output) / f"pack-{number}"
+        cpu, wall = cpu_seconds(), time.perf_counter()
+        if args.profile and number == 0:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.runcall(pack_module.write_pack, folder, ctx, figures.rows, figures.history, quality_rows, breakdowns=figures.breakdowns)
+            profiler.dump_stats(f"{args.profile_out}.pack")
+        else:
+            pack_module.write_pack(folder, ctx, figures.rows, figures.history, quality_rows, breakdowns=figures.breakdowns)
+        calls.append({"cpu_s": round(cpu_seconds() - cpu, 4), "wall_s": round(time.perf_counter() - wall, 4)})
+    clock.add("pack", sum(call["wall_s"] for call in calls))
+    later = calls[1:] or calls
+    return {
+        "pack_calls": calls,
+        "pack_first_cpu_s": calls[0]["cpu_s"],
+        "pack_cpu_s": round(statistics.median(call["cpu_s"] for call in later), 4),
+        "pack_wall_s": round(statistics.median(call["wall_s"] for call in later), 4),
+        "pack_files": sum(1 for path in (Path(args.output) / "pack-0").rglob("*") if path.is_file()),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["stages", "backfill", "rules"])
+    parser.add_argument("kind", choices=["stages", "backfill", "rules", "pack"])
     parser.add_argument("--extracts", required=True)
     parser.add_argument("--output", required=True)
     parser.add_argument("--month", required=True)
@@ -280,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.set_defaults(publish=None)
     parser.add_argument("--no-publish", dest="publish", action="store_false", help="stop after compute (stages), or compute only (backfill)")
     parser.add_argument("--publish", dest="publish", action="store_true", help="backfill: publish every month too")
-    parser.add_argument("--profile", metavar="STAGE", help="cProfile these stages (comma-separated, e.g. validate,publish)")
+    parser.add_argument("--repeat", type=int, default=3, help="pack: how many times to write the pack (the first is reported apart)")
+    parser.add_argument("--profile", metavar="STAGE", help="cProfile these stages (comma-separated, e.g. validate,publish; pack: any value profiles the first call)")
     parser.add_argument("--profile-out", metavar="FILE", default="stage.prof", help="the stats go to FILE.<stage>")
     args = parser.parse_args(argv)
     from fostering_scorecard import environment
@@ -298,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    details = {"stages": stages, "backfill": backfill, "rules": rules}[args.kind](args, clock)
+    details = {"stages": stages, "backfill": backfill, "rules": rules, "pack": pack}[args.kind](args, clock)
     total = time.perf_counter() - PROCESS_START
     record = {
         "kind": args.kind,

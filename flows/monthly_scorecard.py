@@ -113,8 +113,19 @@ def _folders(project_dir: str | None, extracts_dir: str | None, output_dir: str 
     return served["project_dir"], served["extracts_dir"], served["output_dir"]
 
 
-def _options(extract_date: str | None, allow_quarantine: bool, reason: str | None) -> tuple[run.RunOptions, dt.date | None]:
-    return run.RunOptions(allow_quarantine=allow_quarantine, reason=reason), dt.date.fromisoformat(extract_date) if extract_date else None
+def _council(project_dir: str | None, extracts_dir: str | None, output_dir: str | None, extract_date: str | None,
+             allow_quarantine: bool, reason: str | None) -> dict:
+    """What a flow run hands the spine: the project (read once), its folders, the run's options,
+    and the runner that makes each step a task and logs its counts."""
+    project_dir, extracts_dir, output_dir = _folders(project_dir, extracts_dir, output_dir)
+    return {
+        "project": load_project(Path(project_dir)),
+        "extracts_dir": _folder(extracts_dir),
+        "output_dir": _folder(output_dir),
+        "runner": TaskRunner(RunLog()),
+        "options": run.RunOptions(allow_quarantine=allow_quarantine, reason=reason),
+        "extract_date": dt.date.fromisoformat(extract_date) if extract_date else None,
+    }
 
 
 def headline_markdown(result: run.MonthResult) -> str:
@@ -166,11 +177,8 @@ def monthly_scorecard(
     """The scorecard for `month` (YYYY-MM; default: the month before the scheduled time) of the
     council project in project_dir (its own extracts and output folders unless given; under
     `scorecard serve`, the served ones only)."""
-    project_dir, extracts_dir, output_dir = _folders(project_dir, extracts_dir, output_dir)
-    options, when_taken = _options(extract_date, allow_quarantine, reason)
-    project = load_project(Path(project_dir))
-    result = run.run_month(project, month or scheduled_month(), _folder(extracts_dir), _folder(output_dir),
-                           runner=TaskRunner(RunLog()), options=options, extract_date=when_taken)
+    result = run.run_month(month=month or scheduled_month(),
+                           **_council(project_dir, extracts_dir, output_dir, extract_date, allow_quarantine, reason))
     _publish_artifact(result)
     return str(result.month_dir)
 
@@ -194,11 +202,8 @@ def backfill_scorecard(
 ) -> list[str]:
     """Every month from first_month to last_month in one flow run: the extracts are read and
     validated once; months already produced from the same inputs and code are skipped."""
-    project_dir, extracts_dir, output_dir = _folders(project_dir, extracts_dir, output_dir)
-    options, when_taken = _options(extract_date, allow_quarantine, reason)
-    project = load_project(Path(project_dir))
-    results = run.backfill(project, first_month, last_month, _folder(extracts_dir), _folder(output_dir),
-                           runner=TaskRunner(RunLog()), options=options, extract_date=when_taken)
+    results = run.backfill(first=first_month, last=last_month,
+                           **_council(project_dir, extracts_dir, output_dir, extract_date, allow_quarantine, reason))
     return [f"{result.month}: {result.status} v{result.version}" for result in results]
 
 

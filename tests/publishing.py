@@ -10,6 +10,7 @@ date, so it is set aside. As at March 2020 approvals_fytd (financial year to dat
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from builders import SAMPLE_PROJECT, children_for, write_extracts
 
-from fostering_scorecard import pack, project, run, tables
+from fostering_scorecard import pack, project, publish, run, tables
 
 MONTH = "2020-03"
 CHILD, HOUSEHOLD = "C000123", "H00045"  # ids in the style of the real extracts
@@ -80,3 +81,15 @@ def run_with(project, month: str, extracts: Path, output: Path, reason: str | No
     ctx, validated = run.check_extracts(runner, project, month, extracts, output, suite_runner)
     ctx = replace(ctx, options=replace(ctx.options, reason=reason))
     return run.produce_month(runner, ctx, validated, command=command)
+
+
+@contextlib.contextmanager
+def light_pack_with_pinned_code():
+    """For a module's tests: the pack written light (scorecard.csv only: the figures are what
+    these tests compare) and the code identity pinned, so another engineer editing the tree
+    mid-test is not "the code changed"."""
+    pinned = publish.manifest.code_version()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pack, "write_pack", light_pack)
+        patch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
+        yield

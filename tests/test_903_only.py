@@ -11,7 +11,7 @@ from builders import REPOSITORY, SAMPLE_EXTRACTS, SAMPLE_PROJECT
 
 from fostering_scorecard import cli
 
-MONTH = "2020-03"
+MONTH = "2025-03"  # the sample's latest complete month
 STABILITY = ("stability_short_term", "stability_long_term", "stability_two_year")
 FOSTERING = ("approvals_fytd", "approved_households", "enquiries_12m", "core_training_12m", "allegations_12m", "emergency_beds")
 
@@ -31,7 +31,7 @@ def only_903(tmp_path_factory):
 
 
 def ground_truth() -> dict[str, dict]:
-    with (REPOSITORY / "tests" / "ground_truth" / "sample-2020-03" / "scorecard.csv").open(newline="") as f:
+    with (REPOSITORY / "tests" / "ground_truth" / "sample-2025-03" / "scorecard.csv").open(newline="") as f:
         return {row["metric_id"]: row for row in csv.DictReader(f)}
 
 
@@ -60,11 +60,12 @@ def test_the_pack_says_no_data_in_words(only_903):
 
 def test_a_month_before_the_data_begins_is_refused_naming_the_first_month(only_903, capsys):
     root, extracts, _ = only_903
-    code = cli.main(["run", "--no-prefect", "--project", str(SAMPLE_PROJECT), "--month", "1996-03",
+    code = cli.main(["run", "--no-prefect", "--project", str(SAMPLE_PROJECT), "--month", "2002-03",
                      "--extracts", str(extracts), "--output", str(root / "out")])
     err = capsys.readouterr().err
     assert code == 1
-    # The sample's simulated history begins in 1997: its first episode ends in June 1997.
-    assert "1996-03 is before the data begins" in err and "the first month that can be reported is 1997-06" in err
+    # The sample's simulated history begins in 2002: its first episode ends in July 2002 (a
+    # child in care from April 2002 to beyond April 2020, so kept in the extract).
+    assert "2002-03 is before the data begins" in err and "the first month that can be reported is 2002-07" in err
     assert "Traceback" not in err
-    assert not (root / "out" / "1996-03").exists()
+    assert not (root / "out" / "2002-03").exists()

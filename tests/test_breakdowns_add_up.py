@@ -97,15 +97,18 @@ def test_a_hand_built_month_adds_up(models_for):
     assert_breakdowns_add_up(ctx.metrics, month)
 
 
+SAMPLE_MONTH = "2025-03"  # the bundled sample's latest complete month
+
+
 @pytest.fixture(scope="module")
 def sample_month(sample_project, suite_runner, tmp_path_factory):
     from fostering_scorecard import validation
 
-    ctx = spine.prepare(sample_project, "2020-03", None, tmp_path_factory.mktemp("out"))
+    ctx = spine.prepare(sample_project, SAMPLE_MONTH, None, tmp_path_factory.mktemp("out"))
     validated = spine.validate(ctx, spine.read_extracts(ctx), suite_runner)
     con = spine.open_models(ctx, validated)
     try:
-        return ctx, models.month_figures(con, ctx.metrics, ctx.settings, "2020-03", "2020-03",
+        return ctx, models.month_figures(con, ctx.metrics, ctx.settings, SAMPLE_MONTH, SAMPLE_MONTH,
                                          coverage=validation.extract_coverage(validated))
     finally:
         con.close()

@@ -11,9 +11,9 @@ from builders import REPOSITORY, SAMPLE_EXTRACTS as SAMPLE, SAMPLE_PROJECT
 
 from fostering_scorecard import cli
 
-MONTH = "2020-03"
-AS_AT = dt.date(2020, 3, 31)
-YEAR_START = dt.date(2019, 4, 1)  # first day of the 12-month window and of financial year 2019-20
+MONTH = "2025-03"  # the sample's latest complete month (extracted 5 April 2025)
+AS_AT = dt.date(2025, 3, 31)
+YEAR_START = dt.date(2024, 4, 1)  # first day of the 12-month window and of financial year 2024-25
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_the_sample_month_matches_its_committed_ground_truth(pack):
     """A back-test: the month rebuilt from the committed sample equals the figures committed in
     tests/ground_truth (see its README), byte for byte."""
     month_dir, _ = pack
-    ground_truth = REPOSITORY / "tests" / "ground_truth" / "sample-2020-03" / "scorecard.csv"
+    ground_truth = REPOSITORY / "tests" / "ground_truth" / "sample-2025-03" / "scorecard.csv"
     assert (month_dir / "scorecard.csv").read_bytes() == ground_truth.read_bytes()
 
 
@@ -104,7 +104,7 @@ def test_approvals_match_an_independent_count(pack):
 def test_allegations_match_an_independent_count(pack):
     _, rows = pack
     received = [day(r["date_received"]) for r in clean_rows("allegations.csv")]
-    assert int(rows["allegations_month"]["numerator"]) == sum(dt.date(2020, 3, 1) <= d <= AS_AT for d in received)
+    assert int(rows["allegations_month"]["numerator"]) == sum(dt.date(2025, 3, 1) <= d <= AS_AT for d in received)
     assert int(rows["allegations_12m"]["numerator"]) == sum(YEAR_START <= d <= AS_AT for d in received)
 
 
@@ -114,7 +114,7 @@ def independent_stability():
     the documented rule says: the child's next episode's start, or open (and REC blank)."""
     from stability_reference import Episode, measures, stability_on
 
-    extract_date = dt.date(2020, 4, 5)
+    extract_date = dt.date(2025, 4, 5)
     dob = {r["CHILD"]: day(r["DOB"]) for r in clean_rows("header.csv")}
     rows = sorted(clean_rows("episodes.csv"), key=lambda r: (r["CHILD"], day(r["DECOM"])))
     episodes = []
@@ -141,11 +141,83 @@ def test_stability_matches_an_independent_computation(pack):
     assert (int(rows["stability_long_term"]["numerator"]), int(rows["stability_long_term"]["denominator"])) == (long_num, long_den)
 
 
+def kent_published(year: int) -> dict[tuple[str, str], int]:
+    """Kent's DfE stability counts for 31 March `year`, from the reference file the tool ships:
+    {(cla_group, placement_stability): children_count}."""
+    from fostering_scorecard import resources
+
+    with resources.reference_file("dfe_la_cla_placement_stability_2021_2025.csv").open(encoding="utf-8-sig", newline="") as f:
+        return {(r["cla_group"], r["placement_stability"]): int(r["children_count"])
+                for r in csv.DictReader(f) if r["old_la_code"] == "886" and r["time_period"] == str(year)}
+
+
 def test_stability_lands_near_the_published_kent_values(pack):
-    # The sample is calibrated to Kent: 11-13% short-term, 67-74% long-term (DfE 2022-2025).
+    # The sample is calibrated to Kent's published measures year by year (tools/sample_council/
+    # years.py). At 31 March 2025 Kent had 221 of 1,896 children with 3+ placements in the year
+    # (11.66%) and 321 of 468 with the same carer for 2 years (68.59%); the sample has 208 of
+    # 1,826 (11.39%) and 359 of 531 (67.61%): within 1 and 2 points.
     _, rows = pack
-    assert 9 <= float(rows["stability_short_term"]["value"]) <= 15
-    assert 62 <= float(rows["stability_long_term"]["value"]) <= 78
+    kent = kent_published(2025)
+    short = 100 * kent[("CLA on 31 March", "With 3 or more placements during the year")] / kent[("CLA on 31 March", "Total children")]
+    long_group = "Children looked after continuously for at least 2.5 years on 31 March aged under 16 years"
+    long = 100 * kent[(long_group, "Living with the same carer for at least 2 years")] / kent[(long_group, "Total children")]
+    assert (round(short, 2), round(long, 2)) == (11.66, 68.59)
+    assert abs(float(rows["stability_short_term"]["value"]) - short) <= 1
+    assert abs(float(rows["stability_long_term"]["value"]) - long) <= 2
+
+
+def test_the_pack_compares_the_sample_with_england_its_region_and_neighbours(pack):
+    """The point of a sample ending in March 2025: the DfE files cover 31 March 2021-2025, so the
+    sample's pack shows every benchmark for the latest year. Expected values are the DfE's
+    published percentages for 31 March 2025 (reference CSV): England 10% / 69% / 23%; South East
+    12% / 68% / 24%; the median of Kent's ten statistical neighbours 10.5% / 69% / 22.5%."""
+    month_dir, _ = pack
+    with (month_dir / "benchmarks.csv").open(newline="") as f:
+        latest = {r["metric_id"]: r for r in csv.DictReader(f) if r["year"] == "2025-03-31"}
+    found = {m: (r["england"], r["region_name"], r["region"], r["neighbours_median"], r["neighbours_used"]) for m, r in latest.items()}
+    assert found == {
+        "stability_short_term": ("10", "South East", "12", "10.5", "10"),
+        "stability_long_term": ("69", "South East", "68", "69", "10"),
+        "stability_two_year": ("23", "South East", "24", "22.5", "10"),
+    }
+
+
+def test_household_funnel_and_allegation_figures_match_independent_counts(pack):
+    """Counted here row by row from the CSVs, as docs/metrics.md defines each indicator."""
+    _, rows = pack
+    carers = clean_rows("carers.csv")
+
+    def approved_on_the_date(r) -> bool:
+        left = day(r["deregistration_date"])
+        return day(r["approval_date"]) <= AS_AT and (left is None or left > AS_AT)
+
+    def in_window(text: str) -> bool:
+        return bool(text) and YEAR_START <= day(text) <= AS_AT
+
+    approved = [r for r in carers if approved_on_the_date(r)]
+    joined = sum(in_window(r["approval_date"]) for r in carers)
+    left = sum(in_window(r["deregistration_date"]) for r in carers)
+    enquiries = clean_rows("enquiries.csv")
+    received = [r for r in clean_rows("allegations.csv") if in_window(r["date_received"])]
+    concluded = [r for r in clean_rows("allegations.csv") if in_window(r["date_concluded"])]
+    expected = {
+        "approved_households": (len(approved), None),
+        "approved_places": (sum(int(r["approved_places"]) for r in approved), None),
+        "emergency_beds": (sum(r["emergency_bed"] == "Y" for r in approved), None),
+        "assessment_beds": (sum(r["assessment_bed"] == "Y" for r in approved), None),
+        "households_on_hold_or_inactive": (sum(r["status"] in ("on_hold", "inactive") for r in approved), len(approved)),
+        "deregistrations_12m": (left, None),
+        "net_change_12m": (joined - left, None),
+        "enquiries_12m": (sum(in_window(r["enquiry_date"]) for r in enquiries), None),
+        "applications_12m": (sum(in_window(r["application_date"]) for r in enquiries), None),
+        "withdrawals_12m": (sum(in_window(r["withdrawal_date"]) for r in enquiries), None),
+        "allegations_lado_share": (sum(bool(r["lado_referral_date"]) and day(r["lado_referral_date"]) <= AS_AT for r in received), len(received)),
+        "allegations_substantiated_share": (sum(r["outcome"] == "SUBSTANTIATED" for r in concluded), len(concluded)),
+    }
+    found = {m: (int(rows[m]["numerator"]), int(rows[m]["denominator"]) if rows[m]["denominator"] else None) for m in expected}
+    assert found == expected
+    # The figures as committed in the ground truth (tests/ground_truth/README.md).
+    assert found["approved_households"] == (889, None) and found["net_change_12m"] == (-25, None)
 
 
 def test_core_training_matches_an_independent_count(pack):

@@ -28,10 +28,12 @@ SAMPLE_SETTINGS = project.load(SAMPLE_PROJECT).settings  # the sample council, n
 
 
 def metric(id, area, unit="count", period="rolling_12m", direction="lower", benchmark=None, targets=(), title=None):
+    """A registry entry in plain words, as national/metrics.toml writes them (a reader never sees an id)."""
+    title = title or id.replace("_", " ").capitalize()
     return Metric(
-        id=id, title=title or id.replace("_", " ").capitalize(), area=area, definition=f"Definition of {id}.",
-        numerator="n", unit=unit, period=period, direction=direction, sql=f"{id}.sql",
-        denominator="d" if unit == "percent" else None, benchmark=benchmark, targets=tuple(targets),
+        id=id, title=title, area=area, definition=f"How the figure is counted: {title.lower()}.",
+        numerator="Number counted", unit=unit, period=period, direction=direction, sql=f"{id}.sql",
+        denominator="Number it is out of" if unit == "percent" else None, benchmark=benchmark, targets=tuple(targets),
     )
 
 

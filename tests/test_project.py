@@ -68,7 +68,9 @@ def test_targets_are_the_councils_and_attach_to_the_national_definitions(tmp_pat
 def test_the_sample_councils_targets_are_in_its_project():
     sample = project.load(SAMPLE_PROJECT)
     approvals = next(m for m in sample.metrics if m.id == "approvals_fytd")
-    assert [(t.year, t.value) for t in approvals.targets] == [("2018-19", 150), ("2019-20", 120)]
+    # Kent's plans (150, then 120), the 120 carried forward for the sample's years 2020-21 to 2024-25.
+    assert [(t.year, t.value) for t in approvals.targets] == [("2018-19", 150), ("2019-20", 120), ("2020-21", 120), ("2021-22", 120),
+                                                             ("2022-23", 120), ("2023-24", 120), ("2024-25", 120)]
     assert sample.settings.council_name == "Sample County Council" and sample.settings.la_code == "886"
     assert [name for name, _ in sample.config_files()] == ["scorecard.toml", "targets.toml", "mappings/example_lcs.toml"]
 

@@ -19,7 +19,7 @@ import stat
 from importlib import metadata
 
 import pytest
-from publishing import CORRECTED_CARERS, MONTH, RECORD_IDS, council, digests, landing_folder, light_pack  # noqa: F401 (council: a fixture)
+from publishing import CORRECTED_CARERS, MONTH, RECORD_IDS, council, digests, landing_folder, light_pack, light_pack_with_pinned_code  # noqa: F401 (council: a fixture)
 
 import fostering_scorecard
 from fostering_scorecard import pack, project, publish, resources, run, tables
@@ -28,10 +28,7 @@ from fostering_scorecard.errors import FileProblem
 
 @pytest.fixture(scope="module", autouse=True)
 def light_pack_and_pinned_code():
-    pinned = publish.manifest.code_version()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pack, "write_pack", light_pack)
-        patch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
+    with light_pack_with_pinned_code():
         yield
 
 

@@ -5,6 +5,7 @@ together, through the `scorecard` command."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from process_tree import Process, descendants, wait_until
 
-from fostering_scorecard import child_processes, runtime
+from fostering_scorecard import child_processes, prefect_api, runtime
 from fostering_scorecard.pack import workers
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal and /proc are Linux's")
@@ -145,6 +146,146 @@ def test_a_stop_quietens_the_console_logs_until_the_command_has_ended(temporary,
         assert console.level == logging.NOTSET
     finally:
         logger.removeHandler(console)
+
+
+# ---------------------------------------------------------------------------------------------
+# A stop is never lost: wherever the signal lands, the command ends as stopped
+
+
+class StopsWhileCollected:
+    """A library's object whose finalizer is running when the signal comes in (the garbage
+    collector runs finalizers and weakref callbacks at any allocation): Python calls the
+    signal's handler there, where an exception cannot propagate."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), self.signum)
+        for _ in range(1000):  # the handler runs here, inside the finalizer
+            pass
+
+
+def test_a_stop_raised_inside_a_finalizer_is_raised_again_and_nothing_is_printed(temporary, monkeypatch, capfd):
+    monkeypatch.setattr(runtime, "STOP_GRACE_SECONDS", 600.0)
+    carried_on = []
+    started = time.monotonic()
+    with pytest.raises(runtime.Stopped) as stop:
+        with runtime.leave_nothing_behind():
+            collected = StopsWhileCollected(signal.SIGTERM)
+            del collected  # the finalizer runs now: the stop is raised inside it, and dropped
+            time.sleep(30)  # the run going on: the stop is raised again, at once
+            carried_on.append("the run went on after the stop")
+    assert stop.value.signum == signal.SIGTERM and carried_on == []
+    assert time.monotonic() - started < 20
+    assert capfd.readouterr().err == ""  # not Python's "Exception ignored in ..." and traceback
+
+
+def test_the_control_without_the_command_a_stop_inside_a_finalizer_is_dropped(monkeypatch):
+    """What the test above guards against: Python's own handling, outside the command. Python
+    hands the dropped exception to sys.unraisablehook (by default: "Exception ignored in ...",
+    and the traceback) and carries on."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    dropped = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: dropped.append(unraisable.exc_type))
+    before = signal.signal(signal.SIGTERM, stop)
+    carried_on = []
+    try:
+        collected = StopsWhileCollected(signal.SIGTERM)
+        del collected
+        carried_on.append("the run went on after the stop")
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert dropped == [KeyboardInterrupt] and carried_on == ["the run went on after the stop"]
+
+
+def ctrl_c_during_a_duckdb_query() -> None:
+    """DuckDB interrupts its query at Ctrl-C and raises RuntimeError("Query interrupted") in
+    place of the KeyboardInterrupt. The query (10**10 rows) runs far longer than the 0.3 s
+    before the signal."""
+    import duckdb
+
+    connection = duckdb.connect()
+    ctrl_c = threading.Timer(0.3, os.kill, args=(os.getpid(), signal.SIGINT))
+    ctrl_c.start()
+    try:
+        connection.execute("SELECT count(*) FROM range(1000000000) a, range(10) b WHERE a.range % 7 = b.range").fetchall()
+    finally:
+        ctrl_c.join()
+
+
+def ctrl_c_during_a_pydantic_serialiser() -> None:
+    """pydantic wraps whatever a serialiser function raises in a PydanticSerializationError, a
+    ValueError (which the command reports as a problem to fix, exit 1). Prefect's settings are
+    serialised so while it sets up its logging: Ctrl-C at that moment was reported so."""
+    import pydantic
+
+    class Settings(pydantic.BaseModel):
+        level: str = "WARNING"
+
+        @pydantic.model_serializer(mode="wrap")
+        def _serialise(self, handler):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):  # the handler runs here, inside the serialiser
+                pass
+            return handler(self)
+
+    Settings().model_dump()
+
+
+@pytest.mark.parametrize("library, turned_into", [(ctrl_c_during_a_duckdb_query, RuntimeError), (ctrl_c_during_a_pydantic_serialiser, ValueError)],
+                         ids=["DuckDB", "pydantic"])
+def test_a_stop_a_library_turns_into_its_own_error_still_ends_the_command_as_a_stop(temporary, monkeypatch, library, turned_into):
+    monkeypatch.setattr(runtime, "STOP_GRACE_SECONDS", 600.0)
+    with pytest.raises(runtime.Stopped) as stop:
+        with runtime.leave_nothing_behind():
+            library()
+    assert stop.value.signum == signal.SIGINT and stop.value.exit_code == 130
+    assert isinstance(stop.value.__cause__, turned_into)  # what the library raised instead
+
+
+def test_a_stop_swallowed_on_the_way_is_raised_at_the_next_checkpoint(temporary, monkeypatch):
+    """A library's `except BaseException` that does not re-raise: the command would carry on
+    to publish, but long work checks (runtime.stop_if_asked, e.g. before each chart of the pack)."""
+    monkeypatch.setattr(runtime, "STOP_GRACE_SECONDS", 600.0)
+    checked_before_the_stop = []
+    with pytest.raises(runtime.Stopped) as stop:
+        with runtime.leave_nothing_behind():
+            runtime.stop_if_asked()  # no stop asked: carries on
+            checked_before_the_stop.append(True)
+            try:
+                os.kill(os.getpid(), signal.SIGHUP)
+                time.sleep(30)
+            except BaseException:  # noqa: BLE001 - the library's
+                pass
+            runtime.stop_if_asked()
+    assert checked_before_the_stop == [True] and stop.value.signum == signal.SIGHUP
+    runtime.stop_if_asked()  # outside a command: nothing to check
+
+
+@pytest.mark.parametrize("handled_by_the_command", [True, False], ids=["the command's handler", "Prefect's (the control)"])
+def test_in_a_flow_run_sigterm_reaches_the_commands_handler_first(temporary, monkeypatch, handled_by_the_command):
+    """Prefect runs each flow run inside capture_sigterm(), which installs its own SIGTERM
+    handler. With prefect_api.command_handles_stops() (as `scorecard run` runs its flow) that
+    handler is the command's: the stop is noted, and the console quietened, before Prefect
+    reports the crash. Without it, Prefect's TerminationSignal comes first and the command
+    hears of the stop only once Prefect has reported it (the Stopped then follows it)."""
+    from prefect.exceptions import TerminationSignal
+    from prefect.utilities.engine import capture_sigterm
+
+    monkeypatch.setattr(runtime, "STOP_GRACE_SECONDS", 600.0)
+    handling = prefect_api.command_handles_stops() if handled_by_the_command else contextlib.nullcontext()
+    with pytest.raises(runtime.Stopped) as stop:
+        with runtime.leave_nothing_behind(), handling:
+            with capture_sigterm():  # as Prefect's flow engine runs a flow
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(30)
+    assert stop.value.signum == signal.SIGTERM
+    assert isinstance(stop.value.__context__, TerminationSignal) is not handled_by_the_command
+    module, attribute = prefect_api.PREFECT_SIGTERM_BRIDGE  # put back afterwards
+    assert getattr(sys.modules[module], attribute) is not runtime.on_stop_signal
 
 
 @linux_only

@@ -18,7 +18,7 @@ import shutil
 
 import pytest
 from builders import DEFAULTS, EXTRACTS
-from publishing import CARERS, EPISODES, MONTH, council, landing_folder, light_pack, run_with  # noqa: F401 (council: a fixture)
+from publishing import CARERS, EPISODES, MONTH, council, landing_folder, light_pack, run_with, light_pack_with_pinned_code  # noqa: F401 (council: a fixture)
 
 from fostering_scorecard import pack, publish, run
 
@@ -27,10 +27,7 @@ FOSTERING = ["carers", "training", "allegations", "enquiries"]
 
 @pytest.fixture(scope="module", autouse=True)
 def light_pack_and_pinned_code():
-    pinned = publish.manifest.code_version()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pack, "write_pack", light_pack)
-        patch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
+    with light_pack_with_pinned_code():
         yield
 
 

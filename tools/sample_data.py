@@ -12,13 +12,18 @@ re-creates the committed sample). Codes come from the contract too: a code the c
 not list stops the generator.
 
 How the data is made, in order (one module of tools/sample_council/ each):
-1. Children: periods of care arrive at a steady rate from 1997 (a burn-in, so that the
-   stock at April 2015 looks like a real stock); each has an exit route (adoption, SGO, home,
-   18, other) that fixes its length. Children whose care ended before April 2015 are dropped.
+The sample covers financial years 2020-21 to 2024-25 and is extracted on 5 April 2025, so that
+its latest month (March 2025) falls in the years the DfE benchmarks cover (31 March 2021-2025).
+What changes from year to year (arrivals of unaccompanied children, late placement breakdowns,
+approvals) is in tools/sample_council/years.py, tuned to Kent's published figures.
+
+1. Children: periods of care arrive at a steady rate from 2002 (a burn-in, so that the
+   stock at April 2020 looks like a real stock); each has an exit route (adoption, SGO, home,
+   18, other) that fixes its length. Children whose care ended before April 2020 are dropped.
 2. Journeys: each period is cut into placements (carers) with a "stable or not" draw per
    placement, then into SSDA903 episodes at placement, placement-type and legal-status
    changes, with the odd temporary placement (T3/T4). The mix is tuned so that the DfE
-   stability measures land near Kent's (see stability.stability_check).
+   stability measures land near Kent's in each year (see stability.stability_check).
 3. Households: connected-person households are created for the children placed with
    family and friends; mainstream and short-break households are a stock plus approvals per
    financial year; in-house foster placements are then given a household with a free place.
@@ -33,6 +38,7 @@ import argparse
 import json
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +46,7 @@ import pandas as pd
 
 from sample_council import contract
 from sample_council.children import draw_children
-from sample_council.days import INF, fmt_dates
+from sample_council.days import EPOCH, EXTRACT, INF, fmt_dates
 from sample_council.draws import Draws
 from sample_council.episodes import build_journeys, build_short_breaks
 from sample_council.households import Households, add_mainstream, allocate_connected, allocate_mainstream
@@ -52,12 +58,13 @@ from sample_council.tables import carers_table, episodes_table, header_table, un
 SCALES = {"council": 1, "region": 10, "national": 50}
 COUNCIL = "Sample County Council (synthetic, Kent-sized)"
 LA_CODE = "886"
-# Recorded in extract.toml as the extract's source system. It keeps the name the generator had
-# when the committed sample was made, so the sample (and every pack made from it) stays the same.
-SOURCE_SYSTEM = "fostering_scorecard.sample_data"
+EXTRACT_DATE = EPOCH + timedelta(days=EXTRACT)
+# Recorded in extract.toml as the extract's source system (with the seed and scale).
+SOURCE_SYSTEM = "tools/sample_data.py"
+SEED = 20250405  # the committed sample's seed (its extract date)
 
 
-def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dict:
+def generate(out_dir: Path, scale: str = "council", seed: int = SEED) -> dict:
     """Write the sample extract into out_dir; returns data-row counts per file."""
     if scale not in SCALES:
         raise ValueError(f"scale must be one of {sorted(SCALES)}")
@@ -79,7 +86,8 @@ def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dic
 
     E = J.episodes()
     child_ids = unique_ids(rng[6], len(kids) + len(sb_children), "C", 6)
-    all_hh_ids = unique_ids(rng[6], len(H) + 200 * k, "H", 5)
+    n_hh = len(H) + 200 * k  # and spare ids, for planted unknown households
+    all_hh_ids = unique_ids(rng[6], n_hh, "H", 5 if n_hh <= 90_000 else 6)  # 6 digits at national scale
     hh_ids, spare_hh = all_hh_ids[:len(H)], sorted(all_hh_ids[len(H):].tolist())
     hh = pd.DataFrame({"id": hh_ids, "type": H.type, "appr": H.appr, "dereg": H.dereg})
 
@@ -137,7 +145,7 @@ def generate(out_dir: Path, scale: str = "council", seed: int = 20200405) -> dic
     write_csv(out_dir / "_planted_errors.csv", list(err.columns), err)
     counts["_planted_errors.csv"] = len(err)
     (out_dir / "extract.toml").write_text(
-        f'council = "{COUNCIL}"\nla_code = "{LA_CODE}"\nextract_date = 2020-04-05\n'
+        f'council = "{COUNCIL}"\nla_code = "{LA_CODE}"\nextract_date = {EXTRACT_DATE.isoformat()}\n'
         f'source_system = "{SOURCE_SYSTEM} seed {seed} scale {scale}"\n',
         encoding="utf-8", newline="\n")
     return counts
@@ -150,7 +158,7 @@ def main(argv=None) -> int:
                     help="output folder (the bundled sample's is data/sample/extracts)")
     ap.add_argument("--scale", choices=list(SCALES), default="council",
                     help="council (Kent-sized), region (10x) or national (50x)")
-    ap.add_argument("--seed", type=int, default=20200405)
+    ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--summary", action="store_true",
                     help="also print stability and household figures")
     args = ap.parse_args(argv)

@@ -194,6 +194,58 @@ def build_parser() -> argparse.ArgumentParser:
                     "Serve the monthly deployment (and a backfill deployment) to a Prefect server.", SERVE_EPILOG)
     _add_folders(serve)
     _add_verbose(serve)
+
+    # --- scorecard region: many councils at once (commands_region.py) ---
+    region_epilog = """\
+examples:
+  scorecard region run --region south-east --month 2025-03 --local-workers 2
+                        a Prefect server and 2 workers on this machine, stopped at the end
+  scorecard region run --region south-east --month 2025-03
+                        on the workers of the Prefect server at PREFECT_API_URL
+  scorecard region worker --region south-east      a worker for the region's work pool
+  scorecard region pack --region south-east --month 2025-03
+
+A region is a folder whose region.toml names the member councils' project folders
+(docs/operations.md, "Regions"). Each council's month runs as its own flow run, reading only
+its project's extracts and writing only its project's output folder; a council that fails
+does not stop the others and is named with its reason. The regional pack (PDF, HTML, workbook,
+tidy CSV) is built only from the councils' published public/scorecard.csv files.
+"""
+    region = command("region", "run the scorecards of many councils at once, and the regional pack",
+                     "Run every member council of a region on a Prefect work pool, and compare them.", region_epilog)
+    actions = region.add_subparsers(dest="region_action", metavar="ACTION", required=True)
+
+    def region_action(name: str, help_text: str) -> argparse.ArgumentParser:
+        action = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
+                                    epilog=region_epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
+        return action
+
+    region_run = region_action("run", "run every council's month as a flow run on the region's work pool, then write the regional pack")
+    region_run.add_argument("--region", metavar="DIR", type=Path, required=True, help="the region's folder (holding region.toml)")
+    region_run.add_argument("--month", metavar="YYYY-MM", help="reporting month; default: the latest complete month of the councils' extracts (they must agree)")
+    region_run.add_argument("--local-workers", metavar="N", type=int, default=0,
+                            help="start a Prefect server and N workers on this machine for this run, stopped at its end "
+                                 "(default 0: use the workers of the server at PREFECT_API_URL)")
+    region_run.add_argument("--concurrency", metavar="N", type=int,
+                            help="at most N councils run at once across every worker (a Prefect global concurrency limit; "
+                                 "default: region.toml's concurrency, or 2)")
+    region_run.add_argument("--reason", metavar="WORDS", help="why a month a council has already published is re-issued (required to re-issue it)")
+    _add_verbose(region_run)
+
+    region_worker = region_action("worker", "serve the region's work pool: run councils' flow runs on this machine until stopped")
+    pool = region_worker.add_mutually_exclusive_group()
+    pool.add_argument("--region", metavar="DIR", type=Path, help="the region's folder: its region.toml names the work pool")
+    pool.add_argument("--pool", metavar="NAME", help="the work pool (default: fostering-scorecard)")
+    region_worker.add_argument("--work-queue", metavar="QUEUE", action="append", help="take runs only from this queue (repeatable; default: all)")
+    region_worker.add_argument("--limit", metavar="N", type=int, default=1, help="councils run at once by this worker (default 1)")
+    region_worker.add_argument("--name", metavar="NAME", help="the worker's name in Prefect (default: one Prefect makes up)")
+    _add_verbose(region_worker)
+
+    region_pack = region_action("pack", "write the regional pack again from what the councils have published, running nothing")
+    region_pack.add_argument("--region", metavar="DIR", type=Path, required=True, help="the region's folder (holding region.toml)")
+    region_pack.add_argument("--month", metavar="YYYY-MM", required=True, help="reporting month")
+    _add_verbose(region_pack)
+    # --- end of scorecard region ---
     return parser
 
 
@@ -275,11 +327,12 @@ def _main(argv: list[str] | None) -> int:
     from .errors import UserError
     from .publish import ArchiveError, MonthLocked
 
-    from . import commands
+    from . import commands, commands_region
 
     command = {"init": commands.init_command, "check": commands.check_command, "run": commands.run_command,
                "verify": commands.verify_command, "rerun": commands.verify_command, "backfill": commands.backfill_command,
-               "versions": commands.versions_command, "serve": commands.serve_command}[args.command]
+               "versions": commands.versions_command, "serve": commands.serve_command,
+               "region": commands_region.region_command}[args.command]
     try:
         # One run folder for every temporary file, the command's processes stopped with it,
         # SIGTERM and SIGHUP handled as Ctrl-C: nothing is left behind however it ends.

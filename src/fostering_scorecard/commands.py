@@ -78,15 +78,9 @@ def run_command(args) -> int:
     run.preflight(project, month)
     print(f"Scorecard for {month}: {project.settings.council_name}, extracts from {project.extracts_dir}", flush=True)
     progress = ConsoleProgress(verbose=args.verbose)
-    with run.listening(progress):
-        if args.no_prefect:
-            run.warm_up()
-            run.run_month(project, month, options=_options(args), extract_date=args.extract_date)
-        else:
-            flows = load_flows()
-            run.warm_up()  # after Prefect's own imports: they would only compete
-            with prefect_api.using(early_api), prefect_api.private_storage():
-                flows.monthly_scorecard(month=month, **_flow_folders(project), **_flow_options(args))
+    _run_steps(args, early_api, progress,
+               direct=lambda: run.run_month(project, month, options=_options(args), extract_date=args.extract_date),
+               through_prefect=lambda flows: flows.monthly_scorecard(month=month, **_flow_folders(project), **_flow_options(args)))
     month_dir = project.outputs_dir / month
     published = progress.last("publish")
     print(f"\nDone in {progress.seconds:.1f} s: {month} {published.summary if published else 'not published'}.")
@@ -94,6 +88,22 @@ def run_command(args) -> int:
     if progress.rows_line():
         print(f"  {progress.rows_line()}")
     return 0
+
+
+def _run_steps(args, early_api, progress, direct, through_prefect) -> None:
+    """The spine's steps, with the progress lines: directly (--no-prefect), or through the
+    Prefect flow on the temporary (or configured) API."""
+    from . import run
+
+    with run.listening(progress):
+        if args.no_prefect:
+            run.warm_up()
+            direct()
+        else:
+            flows = load_flows()
+            run.warm_up()  # after Prefect's own imports: they would only compete
+            with prefect_api.using(early_api), prefect_api.private_storage():
+                through_prefect(flows)
 
 
 def _flow_folders(project) -> dict:
@@ -153,17 +163,12 @@ def backfill_command(args) -> int:
     run.preflight(project, args.last)
     print(f"Backfill of {len(months)} months, {args.first} to {args.last}: {project.settings.council_name}, extracts from {project.extracts_dir}", flush=True)
     progress = ConsoleProgress(show_month=True, verbose=args.verbose)
-    with run.listening(progress):
-        if args.no_prefect:
-            run.warm_up()
-            run.backfill(project, args.first, args.last, options=_options(args), extract_date=args.extract_date)
-        else:
-            flows = load_flows()
-            run.warm_up()
-            with prefect_api.using(early_api), prefect_api.private_storage():
-                flows.backfill_scorecard(first_month=args.first, last_month=args.last, **_flow_folders(project), **_flow_options(args))
+    _run_steps(args, early_api, progress,
+               direct=lambda: run.backfill(project, args.first, args.last, options=_options(args), extract_date=args.extract_date),
+               through_prefect=lambda flows: flows.backfill_scorecard(first_month=args.first, last_month=args.last,
+                                                                      **_flow_folders(project), **_flow_options(args)))
     statuses = [e.counts.get("status") for e in progress.published()]
-    counted = ", ".join(f"{statuses.count(s)} {s}" for s in ("published", "restated", "unchanged", "skipped") if statuses.count(s))
+    counted = ", ".join(f"{statuses.count(s)} {s}" for s in ("published", "restated", "unchanged") if statuses.count(s))
     print(f"\nDone in {progress.seconds:.1f} s: {len(months)} months ({counted}).")
     print(f"  The months are in {project.outputs_dir}; every indicator by month is in {project.outputs_dir / 'scorecard_series.csv'}.")
     if progress.rows_line():

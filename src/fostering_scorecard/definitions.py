@@ -102,6 +102,7 @@ class PackLayout:
     area_order: tuple[str, ...]
     cumulative_against_trajectory: tuple[str, ...]  # metric ids
     funnel: tuple[str, ...]  # metric ids, in funnel order
+    key_indicators: tuple[str, ...] = ()  # metric ids page 1 shows after the targets
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ def load() -> Definitions:
             area_order=tuple(pack.get("area_order", [])),
             cumulative_against_trajectory=_metric_ids(pack.get("cumulative_against_trajectory", []), "[pack] cumulative_against_trajectory", known),
             funnel=_metric_ids(pack.get("funnel", []), "[pack] funnel", known),
+            key_indicators=_metric_ids(pack.get("key_indicators", []), "[pack] key_indicators", known),
         ),
         disclosure=DisclosureRules(
             max_suppressed=int(disclosure["max_suppressed"]),

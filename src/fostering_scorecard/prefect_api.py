@@ -21,6 +21,10 @@ Prefect's ephemeral mode: slower, same result.
 
 serve() is Prefect's serve, with a stop that takes seconds even when the Prefect server has
 gone away.
+
+Inside the command's own flow runs a SIGTERM reaches the command's stop handling first, as
+Ctrl-C does (command_handles_stops): Prefect records the stopped flow run as crashed on its
+server, and the terminal shows the one line the command prints.
 """
 
 from __future__ import annotations
@@ -122,15 +126,52 @@ def api_url_when_ready(server: TemporaryApi | None) -> str | None:
 
 @contextlib.contextmanager
 def using(server: TemporaryApi | None):
-    """Point Prefect at the temporary server for the block (once it answers)."""
+    """Point Prefect at the temporary server for the block (once it answers), the flow runs'
+    SIGTERM handled by the command (command_handles_stops)."""
     url = api_url_when_ready(server)
-    if url is None:
+    with command_handles_stops():
+        if url is None:
+            yield
+            return
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings(updates={PREFECT_API_URL: url}):
+            yield
+
+
+# Prefect's SIGTERM handler for flow runs (pinned Prefect 3.9; tests/test_runtime.py checks it).
+PREFECT_SIGTERM_BRIDGE = ("prefect.utilities.engine", "_prefect_sigterm_handler")
+
+
+@contextlib.contextmanager
+def command_handles_stops():
+    """For the flow runs of the block, in this process: SIGTERM goes to the command's handler
+    (runtime.on_stop_signal), as Ctrl-C always does.
+
+    While a flow runs, Prefect swaps SIGTERM's handler for its own (capture_sigterm in
+    prefect.utilities.engine), which raises TerminationSignal. Prefect then reports the crash
+    on the console ("Crash detected!", three lines) before it hands the signal back to the
+    command's handler, and the command's grace period starts only then. The handler Prefect
+    installs is a module attribute it reads at each use, with no setting or public way to
+    choose another: it is pointed at the command's handler for the block, and put back after.
+    Outside the command's run folder (runtime.leave_nothing_behind), off the main thread, or
+    should Prefect no longer have it, nothing changes: a TerminationSignal still stops the
+    command (runtime treats it as a stop), only less quietly. The flow runs `serve` starts run
+    in processes of their own and keep Prefect's handler (it is how Prefect cancels them)."""
+    import importlib
+    import threading
+
+    module_name, attribute = PREFECT_SIGTERM_BRIDGE
+    module = importlib.import_module(module_name)
+    prefects = getattr(module, attribute, None)
+    if not runtime.in_session() or prefects is None or threading.current_thread() is not threading.main_thread():
         yield
         return
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings(updates={PREFECT_API_URL: url}):
+    setattr(module, attribute, runtime.on_stop_signal)
+    try:
         yield
+    finally:
+        setattr(module, attribute, prefects)
 
 
 def _send_prefects_queued_logs() -> None:

@@ -13,6 +13,10 @@
   a half-written version is removed and the processes below are stopped. A second signal, or
   an orderly stop that takes longer than STOP_GRACE_SECONDS, ends the command at once, after
   killing its processes and removing its run folder.
+- **A stop is never lost.** A stop raised where it cannot propagate (the handler runs wherever
+  the main thread is, e.g. in a weakref callback of the garbage collector) is raised again
+  (_on_unraisable); one that a library turns into its own error (DuckDB, pydantic) still ends
+  the command as a stop; long work checks for one swallowed on the way (stop_if_asked).
 - **Processes die with the command.** Even killed by SIGKILL, on Linux (child_processes.py:
   the temporary Prefect server, prefect_api.py; the pack's workers, pack/workers.py). At the
   end the command stops them itself, with the stops registered by on_stop(), and
@@ -31,6 +35,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -84,6 +89,8 @@ class _Session:
         self.stop_signal: int | None = None
         self.stop_timer: threading.Timer | None = None  # ends the command if stopping takes too long
         self.quietened: dict = {}  # console log handler -> its level before the stop
+        self.raising_again, self.hook_returned = False, True  # a dropped stop raised again (_raise_again)
+        self.saved_unraisable_hook = sys.unraisablehook
 
 
 _session: _Session | None = None
@@ -107,9 +114,17 @@ def leave_nothing_behind() -> Iterator[Path]:
     os.environ["TMPDIR"] = str(session.folder)  # for the processes the command starts
     tempfile.tempdir = str(session.folder)  # for this one (gettempdir() caches its answer)
     saved_handlers = _install_stop_handlers()
+    sys.unraisablehook = _on_unraisable
     _session = session
     try:
         yield session.folder
+    except BaseException as error:
+        signum = session.stop_signal if session.stop_signal is not None else _stop_signal_of(error)
+        if signum is not None and not isinstance(error, (KeyboardInterrupt, GeneratorExit)):
+            # The stop came out as another exception (a library wrapped it, or Prefect's own
+            # TerminationSignal): the command was stopped all the same.
+            raise Stopped(signum) from error
+        raise
     finally:
         with session.lock:
             session.closed = True  # no process starts from now on
@@ -121,6 +136,7 @@ def leave_nothing_behind() -> Iterator[Path]:
             for handler, level in session.quietened.items():
                 handler.setLevel(level)
             _restore_handlers(saved_handlers)
+            sys.unraisablehook = session.saved_unraisable_hook
             _restore_environment("TMPDIR", saved_tmpdir)
             tempfile.tempdir = saved_tempdir
             shutil.rmtree(session.folder, ignore_errors=True)
@@ -138,6 +154,20 @@ def starting_process() -> Iterator[bool]:
         return
     with session.lock:
         yield not session.closed
+
+
+def in_session() -> bool:
+    """True inside leave_nothing_behind(), until the command starts ending."""
+    return _session is not None and not _session.closed
+
+
+def stop_if_asked() -> None:
+    """A checkpoint for long work (e.g. the pack's charts): raise Stopped if a stop was asked
+    for. Work only gets here after a stop if a library swallowed it (an `except BaseException`
+    that does not re-raise); the run would otherwise carry on until the grace period ends."""
+    session = _session
+    if session is not None and not session.closed and session.stop_signal is not None:
+        raise Stopped(session.stop_signal)
 
 
 def on_stop(callback: Callable[[], None], pid: int | None = None) -> None:
@@ -251,7 +281,7 @@ def _install_stop_handlers() -> dict[int, object]:
     for name in ("SIGINT", *STOP_SIGNALS):
         number = getattr(signal, name, None)
         if number is not None:
-            saved[number] = signal.signal(number, _on_stop_signal)
+            saved[number] = signal.signal(number, on_stop_signal)
     return saved
 
 
@@ -261,10 +291,54 @@ def _restore_handlers(saved: dict[int, object]) -> None:
             signal.signal(number, handler if handler is not None else signal.SIG_DFL)
 
 
-def _on_stop_signal(signum: int, frame) -> None:
-    stop_requested(signum)
-    if _session is not None and not _session.closed:  # while it is ending, let the end finish
+def on_stop_signal(signum: int, frame) -> None:
+    """The handler of Ctrl-C, SIGTERM and SIGHUP (and of SIGTERM in the command's Prefect flow
+    runs: prefect_api.command_handles_stops): note the stop and raise Stopped."""
+    session = _session
+    if session is not None and session.raising_again:
+        session.raising_again = False  # the stop noted before, raised again: not a second signal
+    else:
+        stop_requested(signum)
+    if session is not None and not session.closed:  # while it is ending, let the end finish
         raise Stopped(signum)
+
+
+def _on_unraisable(unraisable) -> None:
+    """sys.unraisablehook while the command runs. A stop raised where it cannot propagate (the
+    handler ran in a finalizer or a weakref callback) is dropped: Python prints "Exception
+    ignored in ..." and the run carries on. Instead, quietly, the signal is sent again."""
+    session = _session
+    signum = _stop_signal_of(unraisable.exc_value)
+    if session is None or session.closed or signum is None or threading.current_thread() is not threading.main_thread():
+        (session.saved_unraisable_hook if session is not None else sys.__unraisablehook__)(unraisable)
+        return
+    if session.stop_signal is None:  # raised by a handler other than the command's (Prefect's)
+        stop_requested(signum)
+    session.raising_again, session.hook_returned = True, False
+    threading.Thread(target=_raise_again, args=(session, signum), name="scorecard-stop", daemon=True).start()
+    session.hook_returned = True  # the hook's last step: no signal handler runs between it and the return
+
+
+def _raise_again(session: _Session, signum: int) -> None:
+    """Send the signal to the main thread once _on_unraisable has returned (inside it, the stop
+    would be dropped again): the main thread lets this one run only where it checks for
+    signals, and there is none between the hook's last step and its return. Under the lock:
+    never once the command is ending (and puts the default handlers back)."""
+    deadline = time.monotonic() + 5.0
+    while not session.hook_returned and time.monotonic() < deadline:
+        time.sleep(0.001)
+    with session.lock:
+        if not session.closed:
+            signal.pthread_kill(threading.main_thread().ident, signum)
+
+
+def _stop_signal_of(error: BaseException | None) -> int | None:
+    """The signal a stop's exception stands for, else None. Prefect's TerminationSignal (raised
+    by its SIGTERM handler in flow runs) is recognised by name: this module never imports it."""
+    if isinstance(error, KeyboardInterrupt):
+        return error.signum if isinstance(error, Stopped) else int(signal.SIGINT)
+    is_prefects = type(error).__name__ == "TerminationSignal" and isinstance(getattr(error, "signal", None), int)
+    return error.signal if is_prefects else None
 
 
 def stop_requested(signum: int) -> None:

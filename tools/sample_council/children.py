@@ -1,8 +1,9 @@
 """1. Children and their periods of care.
 
-Periods of care arrive at a steady rate from 1997 (a burn-in, so that the stock at April 2015
-looks like a real stock); each has an exit route (adoption, SGO, home, 18, other) that fixes
-its length. Children whose care ended before April 2015 are dropped.
+Periods of care arrive at a steady rate from 2002 (a burn-in, so that the stock at April 2020
+looks like a real stock), with more unaccompanied children in the years Kent saw them
+(years.UASC_ARRIVALS); each has an exit route (adoption, SGO, home, 18, other) that fixes its
+length. Children whose care ended before April 2020 are dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .contract import weighted_codes
 from .days import EXTRACT, HISTORY_START, SIM_START, YEAR, add_years
 from .draws import pick_many, table
 from .geography import KENT_DISTRICTS
+from .years import UASC_ARRIVALS, fy_start
 
 ADOPT, SGO, HOME, AGE18, OTHER = range(5)
 # Route shares by age band at entry (<1, 1-4, 5-9, 10-15, 16-17).
@@ -29,7 +31,8 @@ ROUTE_SIGMA = np.array([0.30, 0.45, 1.20, 0.0, 1.10])
 ROUTE_MIN = np.array([330, 150, 3, 0, 2])
 AGE_BANDS = table({0: 0.19, 1: 0.15, 2: 0.17, 3: 0.38, 4: 0.11})
 BAND_YEARS = [(0, 1), (1, 5), (5, 10), (10, 16), (16, 18)]
-ENTRIES_PER_YEAR = 680  # council scale; sets the ~1,750 children looked after at a date
+ENTRIES_PER_YEAR = 590  # council scale; with years.UASC_ARRIVALS sets the ~1,650-1,950 children
+# looked after at a date
 UASC_SHARE = 0.05
 VOLATILE_TEEN, VOLATILE_CHILD = 0.17, 0.05  # children whose placements keep breaking down
 
@@ -64,10 +67,18 @@ def draw_periods(rng, start, dob, uasc):
 
 
 def draw_children(rng, scale: int) -> pd.DataFrame:
-    """Children with their (one or two) periods of care, kept if in care since April 2015."""
+    """Children with their (one or two) periods of care, kept if in care since April 2020."""
     n = rng.poisson(ENTRIES_PER_YEAR * scale * (EXTRACT - SIM_START) / YEAR)
-    start = np.sort(rng.integers(SIM_START, EXTRACT + 1, n))
+    start = rng.integers(SIM_START, EXTRACT + 1, n)
     uasc = rng.random(n) < UASC_SHARE
+    # The years with more unaccompanied children arriving (years.UASC_ARRIVALS).
+    arrivals = [rng.integers(fy_start(fy), min(fy_start(fy + 1), EXTRACT + 1), rng.poisson(k * scale))
+                for fy, k in UASC_ARRIVALS.items()]
+    start = np.concatenate([start, *arrivals])
+    uasc = np.concatenate([uasc, np.ones(len(start) - n, dtype=bool)])
+    order = np.argsort(start, kind="stable")
+    start, uasc = start[order], uasc[order]
+    n = len(start)
     band = pick_many(rng, AGE_BANDS, n).astype(int)
     lo = np.array([BAND_YEARS[b][0] for b in band]) * YEAR
     hi = np.array([BAND_YEARS[b][1] for b in band]) * YEAR - 1

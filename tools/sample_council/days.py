@@ -14,9 +14,11 @@ def day(y: int, m: int, d: int) -> int:
     return (date(y, m, d) - EPOCH).days
 
 
-EXTRACT = day(2020, 4, 5)
-HISTORY_START = day(2015, 4, 1)
-SIM_START = day(1997, 1, 1)  # burn-in so the April 2015 stock of children is realistic
+# The sample's reporting window: financial years 2020-21 to 2024-25, extracted on 5 April 2025.
+EXTRACT = day(2025, 4, 5)
+HISTORY_START = day(2020, 4, 1)
+FIRST_FY, LAST_FY = 2020, 2024  # financial years, by the year they start
+SIM_START = day(2002, 1, 1)  # burn-in so the April 2020 stock of children is realistic
 OPEN = EXTRACT + 1  # a journey still going after the extract date is cut here and left open
 INF = 10**9  # "never" (open placement, household still approved)
 YEAR = 365.25
@@ -31,9 +33,10 @@ def add_years(days: np.ndarray, years: int) -> np.ndarray:
     return target.astype(np.int64)
 
 
-def fy_of(d: int) -> int:
-    dt = date.fromordinal(EPOCH.toordinal() + d)
-    return dt.year if dt.month >= 4 else dt.year - 1
+def year_ends() -> list[date]:
+    """31 March at the end of each financial year of the window (2021 to 2025): the dates the
+    DfE publishes its stability measures for, and the sample is calibrated against."""
+    return [date(fy + 1, 3, 31) for fy in range(FIRST_FY, LAST_FY + 1)]
 
 
 _LUT_FROM = day(1900, 1, 1)

@@ -158,7 +158,7 @@ def move_reason(dr, J, carer, nxt):
 def build_short_breaks(J: Journeys, rng, dr: Draws, first_child: int, scale: int):
     """Children on an agreed series of short breaks (V4): one episode per break."""
     n = rng.poisson(75 * scale)
-    start = rng.integers(day(2012, 4, 1), EXTRACT - 30, n)
+    start = rng.integers(day(2017, 4, 1), EXTRACT - 30, n)
     length = (YEAR * (1 + 3 * rng.random(n))).astype(np.int64)
     dob = start - (YEAR * (4 + 12 * rng.random(n))).astype(np.int64)
     end = np.minimum(start + length, add_years(dob, 18))

@@ -1,7 +1,8 @@
 """3. Fostering households and who is placed with them.
 
 Connected-person households are created for the children placed with family and friends;
-mainstream and short-break households are a stock plus approvals per financial year; in-house
+mainstream and short-break households are a stock plus approvals per financial year
+(years.FY_APPROVALS); in-house
 foster placements are then given a household with a free place.
 """
 
@@ -12,15 +13,12 @@ import bisect
 import numpy as np
 
 from .contract import weighted_codes
-from .days import EXTRACT, HISTORY_START, INF, YEAR, day, fy_of
+from .days import EXTRACT, HISTORY_START, INF, LAST_FY, YEAR, day
 from .draws import Draws, table
 from .episodes import Journeys
 from .geography import KENT_DISTRICTS, random_district
 from .placements import CONN, FOSTER, SHORT_BREAK
-
-# Total approvals per financial year (keyed by the year it starts), council scale. 2019-20
-# is a little short of Kent's target of 120 so the scorecard has something to show.
-FY_APPROVALS = {2015: 124, 2016: 118, 2017: 126, 2018: 119, 2019: 109}
+from .years import FY_APPROVALS
 
 
 class Households:
@@ -49,10 +47,12 @@ CONN_LEAVE_REASON = weighted_codes("carers", "deregistration_reason", {
 MAIN_LEAVE_REASON = weighted_codes("carers", "deregistration_reason", {
     "RETIRED": 0.28, "CIRCUMSTANCES": 0.25, "MOVED_TO_IFA": 0.12, "RELOCATED": 0.10,
     "SGO_OR_ADOPTION": 0.06, "STANDARDS": 0.04, "ALLEGATION": 0.03, "OTHER": 0.12})
-MAIN_PLACES = table({1: 0.30, 2: 0.40, 3: 0.22, 4: 0.08})
+MAIN_PLACES = table({1: 0.36, 2: 0.42, 3: 0.17, 4: 0.05})
 SB_PLACES = table({1: 0.40, 2: 0.45, 3: 0.15})
-MAIN_STOCK_2015 = 760  # mainstream + short-break households approved on 1 April 2015
-STOCK_STAY_YEARS = 11.0  # their mean remaining time as carers
+MAIN_STOCK = 830  # mainstream + short-break households approved on 1 April 2020
+STOCK_STAY_YEARS = 7.0  # their mean remaining time as carers
+NEW_STAY_YEARS = 7.0  # mean time as carers of those approved since, unless they leave early
+EARLY_LEAVERS = 0.18
 SHORT_BREAK_SHARE = 0.06
 
 
@@ -99,25 +99,22 @@ def allocate_connected(J: Journeys, H: Households, dr: Draws, scale: int):
 
 
 def add_mainstream(H: Households, rng, dr: Draws, scale: int):
-    """A stock at April 2015 plus each year's approvals (the target less connected ones)."""
-    conn_by_fy: dict[int, int] = {}
-    for t, a in zip(H.type, H.appr):
-        if a >= HISTORY_START:
-            conn_by_fy[fy_of(a)] = conn_by_fy.get(fy_of(a), 0) + 1
-    n0 = int(rng.poisson(MAIN_STOCK_2015 * scale))
+    """A stock at April 2020 plus each year's approvals (years.FY_APPROVALS), and the odd one
+    approved in the days between the last year's end and the extract date."""
+    n0 = int(rng.poisson(MAIN_STOCK * scale))
     age = np.minimum(rng.exponential(8 * YEAR, n0), 30 * YEAR).astype(np.int64)
     appr = [HISTORY_START - 1 - age]
     dereg = [HISTORY_START + rng.exponential(STOCK_STAY_YEARS * YEAR, n0).astype(np.int64)]
-    for fy, target in FY_APPROVALS.items():
-        n = max(0, round(target * scale) - conn_by_fy.get(fy, 0))
+    for fy, approvals in FY_APPROVALS.items():
+        n = round(approvals * scale)
         a = np.sort(rng.integers(day(fy, 4, 1), day(fy + 1, 4, 1), n))
         appr.append(a)
-        early = rng.random(n) < 0.18  # a few leave within a couple of years
-        tenure = np.where(early, rng.exponential(1.2 * YEAR, n), rng.exponential(9 * YEAR, n))
+        early = rng.random(n) < EARLY_LEAVERS  # a few leave within a couple of years
+        tenure = np.where(early, rng.exponential(1.2 * YEAR, n), rng.exponential(NEW_STAY_YEARS * YEAR, n))
         dereg.append(a + 30 + tenure.astype(np.int64))
-    a = np.sort(rng.integers(day(2020, 4, 1), EXTRACT + 1, rng.poisson(1.2 * scale)))
+    a = np.sort(rng.integers(day(LAST_FY + 1, 4, 1), EXTRACT + 1, rng.poisson(1.2 * scale)))
     appr.append(a)
-    dereg.append(a + 30 + rng.exponential(9 * YEAR, len(a)).astype(np.int64))
+    dereg.append(a + 30 + rng.exponential(NEW_STAY_YEARS * YEAR, len(a)).astype(np.int64))
     appr, dereg = np.concatenate(appr), np.concatenate(dereg)
     for a, d in zip(appr.tolist(), dereg.tolist()):
         sb = dr.u() < SHORT_BREAK_SHARE

@@ -1,7 +1,8 @@
 """2a. The placements of one period of care: what kind each is, how long it lasts, the legal
 statuses and placement codes over it, short temporary stays away, and who provides it.
 
-The mix is tuned so that the DfE stability measures land near Kent's (stability.py checks it).
+The mix is tuned so that the DfE stability measures land near Kent's (stability.py checks it); the
+levers that change from year to year are in years.py.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from .contract import weighted_codes
 from .days import INF, YEAR
 from .draws import Draws, table
 from .geography import LA_ADOPTION_URN, LA_FOSTERING_URN, random_district
+from .years import CHURN_DAYS, LONG_BREAK, fy_of_day, fy_start, in_year
 
 FOSTER, CONN, RESI, SEMI, PARENTS, INDEP, ADOPTIVE, TEMP, SHORT_BREAK = range(9)
 FOSTER_KINDS = (FOSTER, CONN)
@@ -32,6 +34,8 @@ FIRST_STABLE_FACTOR = 0.55  # first placements are often short-term / emergency
 FIRST_MEAN_DAYS = 75
 VOLATILE_STABLE_FACTOR = 0.25
 VOLATILE_MEAN_DAYS = 95
+# Unaccompanied children mostly settle after their first (reception) placement and stay until 18.
+UASC_SETTLED_P = 0.7
 
 PROVIDER = {kind: weighted_codes("episodes", "PLACE_PROVIDER", weights) for kind, weights in {
     FOSTER: {"PR1": 0.835, "PR4": 0.135, "PR2": 0.015, "PR5": 0.015},
@@ -75,16 +79,41 @@ def pick_kind(dr: Draws, age: float, uasc: bool, idx: int, route: int) -> int:
     return kind
 
 
-def placement_length(dr: Draws, kind: int, idx: int, volatile: bool) -> int:
+def placement_length(dr: Draws, kind: int, idx: int, volatile: bool, start: int,
+                     uasc: bool = False) -> int:
     """Days a placement lasts, or INF for one that lasts until the period ends."""
     stable, mean = STABLE_P[kind], MEAN_DAYS[kind]
+    if uasc and idx > 0:
+        stable = max(stable, UASC_SETTLED_P)
     if idx == 0 and kind != CONN:  # family and friends at entry are usually for good
         stable, mean = stable * FIRST_STABLE_FACTOR, FIRST_MEAN_DAYS
     if volatile:
         stable, mean = stable * VOLATILE_STABLE_FACTOR, min(mean, VOLATILE_MEAN_DAYS)
     if dr.u() < stable:
         return INF
-    return 7 + int(dr.expo(mean))
+    return 7 + int(dr.expo(mean * in_year(CHURN_DAYS, fy_of_day(start))))
+
+
+LONG_BREAK_AFTER = 365  # days: only placements that have lasted a year can break down "late"
+
+
+def late_breakdown(dr: Draws, kind: int, start: int, end: int, stop: int) -> int:
+    """The end of a foster placement after the years' late breakdowns (years.LONG_BREAK):
+    in each financial year from its first anniversary on, it may end on a day of that year."""
+    if kind not in FOSTER_KINDS:
+        return end
+    settled = start + LONG_BREAK_AFTER
+    last = min(end, stop) - 1
+    fy = fy_of_day(settled)
+    while settled <= last:
+        year_end = fy_start(fy + 1) - 1
+        chance = in_year(LONG_BREAK, fy)
+        if chance and dr.u() < chance:  # no draw in a year without breakdowns
+            lo = max(settled, fy_start(fy))
+            return lo + int(dr.u() * (min(year_end, last) - lo + 1))
+        fy += 1
+        settled = fy_start(fy)
+    return end
 
 
 def period_placements(dr, s, stop, dob, route, uasc, volatile):
@@ -93,7 +122,8 @@ def period_placements(dr, s, stop, dob, route, uasc, volatile):
     t = s
     while t < stop:
         kind = pick_kind(dr, (t - dob) / YEAR, uasc, len(out), route)
-        end = t + placement_length(dr, kind, len(out), volatile)
+        end = t + placement_length(dr, kind, len(out), volatile, t, uasc)
+        end = late_breakdown(dr, kind, t, end, stop)
         if end >= stop - 14 or len(out) >= 40:  # no tiny tail placement before the end
             end = stop
         out.append([t, end, kind])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .contract import column, not_allowed, start_dates
-from .days import EXTRACT, day, fmt_dates
+from .days import EXTRACT, day, fmt_dates, year_ends
 from .draws import Draws
 
 # Bad values per extract and column (the generator's choice of typical mistakes).
@@ -173,10 +173,11 @@ def plant_errors(dr: Draws, name: str, df: pd.DataFrame, flags: dict, spare_hous
 
 
 def safe_children(kids: pd.DataFrame) -> np.ndarray:
-    """Children outside every 31 March 2016-2020 stability population (safe to corrupt)."""
+    """Children outside every stability population of the window (31 March 2021-2025): safe to
+    corrupt."""
     safe = np.ones(len(kids), dtype=bool)
-    for y in range(2016, 2021):
-        at = day(y, 3, 31)
+    for year_end in year_ends():
+        at = day(year_end.year, year_end.month, year_end.day)
         for s, e, on in (("start1", "end1", None), ("start2", "end2", "again")):
             inside = (kids[s] <= at) & (kids[e] > at)
             if on:

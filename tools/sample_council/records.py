@@ -10,7 +10,7 @@ from .contract import weighted_codes
 from .days import EXTRACT, HISTORY_START, YEAR, day
 from .draws import pick_many, table
 
-TRAIN_FROM = day(2014, 4, 1)
+TRAIN_FROM = day(2019, 4, 1)  # the case system holds training records from a year before
 # Courses are the case system's own codes (the contract lists none); TSD, the core standard,
 # is added per household in make_training.
 COURSES = table({"SAFEGUARDING": 20, "FIRST_AID": 12, "ATTACHMENT": 12, "MEDICATION": 8,
@@ -104,6 +104,7 @@ def make_allegations(rng, hh: pd.DataFrame, scale: int) -> pd.DataFrame:
 ENQUIRY_MONTH_WEIGHT = np.array([1.3, 1.1, 1.0, 0.9, 1.25, 1.0, 0.8, 0.7, 1.1, 1.0, 0.9, 0.6])
 ENQUIRIES_ONLY_PER_YEAR = 1420  # that never become applications
 WITHDRAWN_APPLICATIONS_PER_YEAR = 78
+IN_ASSESSMENT_APPROVALS_PER_YEAR = 112  # about the years' approvals (years.FY_APPROVALS)
 
 
 def seasonal_days(rng, n: int, lo: int, hi: int) -> np.ndarray:
@@ -116,12 +117,12 @@ def seasonal_days(rng, n: int, lo: int, hi: int) -> np.ndarray:
 
 def make_enquiries(rng, hh: pd.DataFrame, scale: int) -> pd.DataFrame:
     years = (EXTRACT + 1 - HISTORY_START) / YEAR
-    # Approved: every mainstream / short-break household approved since April 2015.
+    # Approved: every mainstream / short-break household approved since April 2020.
     new = hh[(hh["type"] != "connected") & (hh["appr"] >= HISTORY_START)]
     a = new["appr"].to_numpy()
     app_a = a - rng.integers(122, 305, len(a))  # assessments take 4-10 months
     enq_a = app_a - rng.integers(14, 120, len(a))
-    # Applications withdrawn (or still being assessed at the extract date).
+    # Applications withdrawn.
     nw = rng.poisson(WITHDRAWN_APPLICATIONS_PER_YEAR * scale * years)
     app_w = seasonal_days(rng, nw, HISTORY_START + 60, EXTRACT)
     enq_w = app_w - rng.integers(14, 120, nw)
@@ -130,13 +131,20 @@ def make_enquiries(rng, hh: pd.DataFrame, scale: int) -> pd.DataFrame:
     ne = rng.poisson(ENQUIRIES_ONLY_PER_YEAR * scale * years)
     enq_e = seasonal_days(rng, ne, HISTORY_START, EXTRACT)
     wd_e = np.where(rng.random(ne) < 0.92, enq_e + rng.integers(0, 91, ne), -1)
-    none = np.full(nw + ne, -1)
+    # Assessments still under way on the extract date: the households to be approved in the
+    # coming year that have already applied (without them applications would tail off in the
+    # last months, as if recruitment had stopped).
+    na = rng.poisson(IN_ASSESSMENT_APPROVALS_PER_YEAR * scale)
+    app_n = EXTRACT + 1 + rng.integers(0, 365, na) - rng.integers(122, 305, na)
+    app_n = np.sort(app_n[app_n <= EXTRACT])
+    enq_n = app_n - rng.integers(14, 120, len(app_n))
+    none = np.full(nw + ne + len(app_n), -1)
     df = pd.DataFrame({
-        "enquiry_date": np.concatenate([enq_a, enq_w, enq_e]),
-        "application_date": np.concatenate([app_a, app_w, np.full(ne, -1)]),
+        "enquiry_date": np.concatenate([enq_a, enq_w, enq_e, enq_n]),
+        "application_date": np.concatenate([app_a, app_w, np.full(ne, -1), app_n]),
         "approval_date": np.concatenate([a, none]),
-        "withdrawal_date": np.concatenate([np.full(len(a), -1), wd_w, wd_e]),
-        "household_id": np.concatenate([new["id"].to_numpy(), np.full(nw + ne, "", object)]),
+        "withdrawal_date": np.concatenate([np.full(len(a), -1), wd_w, wd_e, np.full(len(app_n), -1)]),
+        "household_id": np.concatenate([new["id"].to_numpy(), np.full(len(none), "", object)]),
     })
     df.loc[df["withdrawal_date"] > EXTRACT, "withdrawal_date"] = -1
     df = df.sort_values(["enquiry_date", "application_date", "approval_date"],

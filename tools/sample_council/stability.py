@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from .contract import codes, listed
+from .days import year_ends
 
 RNE_CODES = set(codes("episodes", "RNE"))
 LS_CODES = set(codes("episodes", "LS"))
@@ -94,16 +95,18 @@ def summarise(directory: Path) -> dict:
     pl = placements_from_episodes(eps)
     appr = pd.to_datetime(car["approval_date"], format="%d/%m/%Y", errors="coerce")
     dereg = pd.to_datetime(car["deregistration_date"], format="%d/%m/%Y", errors="coerce")
+    counted = car["household_type"].isin(["mainstream", "short_breaks"])  # the recruitment target's
     out = {"stability": [], "households_approved": {}, "approvals_by_fy": {},
-           "deregistrations_by_fy": {}}
-    for y in range(2016, 2021):
-        at = date(y, 3, 31)
+           "recruitment_approvals_by_fy": {}, "deregistrations_by_fy": {}}
+    for at in year_ends():
+        y = at.year
         out["stability"].append(stability_check(eps, head, at, placements=pl))
         ts = pd.Timestamp(at)
         out["households_approved"][at.isoformat()] = int(
             ((appr <= ts) & (dereg.isna() | (dereg > ts))).sum())
         fy = (appr >= pd.Timestamp(y - 1, 4, 1)) & (appr <= ts)
         out["approvals_by_fy"][f"{y - 1}-{str(y)[2:]}"] = int(fy.sum())
+        out["recruitment_approvals_by_fy"][f"{y - 1}-{str(y)[2:]}"] = int((fy & counted).sum())
         fy = (dereg >= pd.Timestamp(y - 1, 4, 1)) & (dereg <= ts)
         out["deregistrations_by_fy"][f"{y - 1}-{str(y)[2:]}"] = int(fy.sum())
     return out

@@ -1,4 +1,4 @@
-"""The scorecard pack: every format (PDF, offline HTML, Excel, tidy CSVs, chart PNGs) for two
+"""The scorecard pack: every format (PDF, offline HTML, Excel, tidy CSVs, chart SVGs) for two
 audiences, drawn from one model of the numbers.
 
 - Internal pack: at the top of the month folder; exact counts and the data-quality page.
@@ -15,7 +15,7 @@ only when a pack is written, so importing the package is quick):
     chart_specs.py  what each chart shows: data, a title stating the finding, alt text, table
     notices.py      what the pack says before its figures: its version, a re-issue, warnings
     view.py         PackView, the model of one audience's pack (make_views builds both)
-    charts.py       drawing one chart as a PNG (matplotlib)
+    charts.py       drawing one chart as SVG (matplotlib), at its printed size
     pdf.py          the PDF writer
     html.py         the offline HTML writer
     excel.py        the workbook writer

@@ -169,3 +169,33 @@ def breakdown_total(counts: list[int], rule: Rule, headline_hidden: bool = False
     """The total row of a breakdown as shown: `c` when small or when the headline is hidden."""
     total = sum(counts)
     return SUPPRESSED if total and (headline_hidden or is_small(total, rule)) else total
+
+
+def status_whatever_hidden(metric, point: dict, rule: Rule, as_at) -> str | None:
+    """The status ("Green", "Amber" or "Red") a hidden value has whatever it is, or None.
+
+    A `c` stands for every count from 1 to max_suppressed (and, for a small denominator, every
+    share those counts can make); when each of them gets the same status against the target,
+    the status tells a reader nothing the `c` does not, so the public pack may show it: 4
+    emergency beds against a target of 10 is Red whichever of 1 to 5 the `c` hides. Never for a
+    withheld metric, a median (its value is not a ratio of the counts), or without a target.
+    point: the unsuppressed row (numerator, denominator, target)."""
+    from ..models.indicators import compute_value, rag_status, target_for_date  # models pull in duckdb: only when asked
+
+    if metric.id in rule.withheld or metric.unit not in ("count", "percent", "rate_per_100"):
+        return None
+    target, tolerance, _note = target_for_date(metric, as_at)
+    if target is None:
+        return None
+    numerator, denominator = point.get("numerator"), point.get("denominator")
+    small = range(1, rule.max_suppressed + 1)
+    if is_small(denominator, rule):
+        pairs = [(n, d) for d in small for n in range(0, d + 1)]
+    elif is_small(numerator, rule):
+        pairs = [(n, denominator) for n in small]
+    else:
+        return None
+    statuses = {rag_status(metric.direction, compute_value(metric, n, d), target, tolerance)[0] for n, d in pairs}
+    if len(statuses) == 1 and statuses <= {"Green", "Amber", "Red"}:
+        return statuses.pop()
+    return None

@@ -1,13 +1,23 @@
-"""The pack as an Excel workbook for analysts: a summary sheet with RAG formatting (fill, shape
-and word), a sheet per area with each chart's data, a tidy data sheet, benchmarks and notes.
-openpyxl is imported inside the functions, when a workbook is made.
+"""The pack as an Excel workbook for analysts, from one audience's view (view.PackView).
 
-Every cell is written by _put: numbers as numbers, text neutralised against formula injection by
-tables.spreadsheet_text (the CSVs' rule) and stored as text, so no cell is ever a formula (the
-workbook has none on purpose) or an error value, whatever a council's name or a label holds.
+Sheets, each holding one Excel table (filter buttons, frozen header row, a name to refer to):
 
-The summary sheet's third row states the version of the pack and any warning; a re-issued
-version also gets an "About this version" sheet listing the indicators that moved.
+- `Summary`: the heading, the version and any warning (row 3), what changed since last month,
+  then a row per indicator in page 1's order (business-plan targets first): value, counts,
+  target, status (word and shape, with conditional formatting), the finding, the year-end target
+  and the trajectory, changes, benchmark; the key and sources under it;
+- `About this version` (a re-issue only): the indicators that moved, before and after;
+- one sheet per area: a row per month, a column per indicator (and its target) to chart from;
+- `Data quality` and `Rows per extract` (internal pack only): each rule with its reason, count,
+  new / still open / fixed and the fix; rows read, accepted and set aside per extract;
+- `Data`: the long tidy table to pivot from, one row per indicator and month;
+- `Benchmarks`: the DfE figures for England, the region and the statistical neighbours;
+- `Breakdowns` (when there are any) and `Definitions`.
+
+Numbers are numbers in their unit's format, percentages Excel percentages, months Excel dates;
+headings and labels are plain English, never metric ids, codes or column names. How a cell is
+written (and kept from ever being a formula) is in excel_cells.py: every cell goes through its
+`put` (here `_put`, the name the docs use).
 
 Deterministic bytes: the workbook's created/modified properties are the as-at date and every
 zip entry gets the same timestamp, so the same numbers give the same file.
@@ -18,30 +28,52 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 
-from ..tables import spreadsheet_text
-from .formatting import is_number
+from .excel_cells import (
+    UNIT_WORDS,
+    WARNING_COLOUR,
+    cell_value,
+    count,
+    day_date,
+    fixed_zip,
+    hex_colour,
+    measure,
+    month_date,
+    put,
+    status_formatting,
+    text_row,
+    typed,
+    write_table,
+)
+from .formatting import is_number, no_value_text
 from .notices import ABOUT_VERSION
-from .style import HEADER_FILL, RAG_FILL
-from .view import BENCHMARK_COLUMNS, BREAKDOWN_COLUMNS, HISTORY_COLUMNS, PackView
+from .style import HEADER_FILL
+from .summary import RAG_SHAPES
 
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+_put, _cell = put, cell_value  # every cell of the workbook is written by excel_cells.put
+RAGS = ("Green", "Amber", "Red", "Not rated")
 SUMMARY_HEADINGS = [
-    "Indicator", "Metric id", "Value", "Numerator", "Denominator", "Unit", "Target", "Status", "Good is",
-    "Change on last month", "Change on same month last year", "Benchmark (DfE)", "Period",
+    "Indicator", "Area", "Business-plan target", "Period", "Value", "Numerator", "Denominator", "Target this month",
+    "Status", "Finding", "Year-end target", "Against the trajectory", "Projected at year end", "Good is",
+    "Last month", "Change on last month", "Same month last year", "Change on same month last year", "Benchmark (DfE)",
 ]
-# Characters a workbook cannot hold (control characters other than tab and line breaks).
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def _hex(colour: str) -> str:
-    """A style.py colour as openpyxl writes it: hex digits without the "#"."""
-    return colour.lstrip("#")
+SUMMARY_WIDTHS = [46, 20, 11, 20, 12, 12, 12, 12, 26, 60, 11, 24, 11, 16, 12, 24, 12, 24, 44]
+DATA_HEADINGS = ["Indicator", "Area", "Month", "Value", "Numerator", "Denominator", "Target", "Status", "Note"]
+DATA_WIDTHS = [46, 20, 11, 12, 12, 12, 12, 12, 50]
+BENCHMARK_HEADINGS = ["Indicator", "Year to", "This council (DfE)", "England", "Region", "Region name",
+                      "Statistical neighbours (median)", "Neighbours in the median", "Neighbours", "Note"]
+BENCHMARK_WIDTHS = [46, 14, 12, 12, 12, 20, 14, 12, 30, 50]
+RULE_HEADINGS = ["Extract", "Problem", "Outcome", "Rows", "New", "Still open", "Fixed", "How to fix it"]
+EXTRACT_HEADINGS = ["Extract", "Rows read", "Accepted", "Set aside", "Share set aside", "Replaced by annual returns", "Whole file rejected"]
+WHOLE_PERCENT, PERCENT = "0%", "0.0%"
 
 
 def _sheet_name(text: str, used: set[str]) -> str:
-    name = re.sub(r"[\[\]:*?/\\]", " ", text)[:31].strip() or "Sheet"
+    """A name Excel accepts: none of []:*?/ or a backslash, no quote at either end, 31 characters at most, not
+    "History" (Excel's own), and not one already used in the workbook (case aside)."""
+    name = re.sub(r"[\[\]:*?/\\]", " ", text)[:31].strip().strip("'").strip() or "Sheet"
+    if name.lower() == "history":
+        name = "History (indicators)"
     base, n = name, 2
     while name.lower() in used:
         suffix = f" {n}"
@@ -51,147 +83,208 @@ def _sheet_name(text: str, used: set[str]) -> str:
     return name
 
 
-def _cell(value):
-    """Numbers stay numbers (analysts sum them), formatted ones too ("1,234"); `c`, `x` and any
-    other text stay text, neutralised (tables.spreadsheet_text)."""
-    if value is None:
-        return None
-    if is_number(value):
-        return value
-    text = str(value)
-    plain = text.replace(",", "")
-    if re.fullmatch(r"-?\d+", plain):
-        return int(plain)
-    if re.fullmatch(r"-?\d+\.\d+", plain):
-        return float(plain)
-    return _ILLEGAL.sub("\ufffd", spreadsheet_text(text))
+def _percent_point(value, number_format: str):
+    """A DfE published percentage (10 = 10%) as an Excel percentage."""
+    return typed(value / 100, number_format) if is_number(value) else value
 
 
-def _put(ws, row: int, column: int, value):
-    """Write one cell: every cell of the workbook is written here."""
-    cell = ws.cell(row=row, column=column)
-    cell.value = _cell(value)
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # text, never read as a formula ("=") or an error value ("#N/A")
-    return cell
+def _change(arrow: str, words: str) -> str:
+    return f"{arrow} {words}".strip()
 
 
-def _header(ws, row: int, headings: list[str]) -> None:
-    from openpyxl.styles import Font, PatternFill
-
-    for col, heading in enumerate(headings, start=1):
-        cell = _put(ws, row, col, heading)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=_hex(HEADER_FILL))
-
-
-def _summary_sheet(ws, view: PackView) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    _put(ws, 1, 1, view.heading).font = Font(bold=True, size=14, color=_hex(HEADER_FILL))
-    _put(ws, 2, 1, view.subheading)
+def _summary_sheet(ws, view, tables: set[str]) -> None:
+    text_row(ws, 1, view.heading, bold=True, size=14, colour=hex_colour(HEADER_FILL))
+    text_row(ws, 2, view.subheading)
     notice = " ".join(t for t in [view.version.cover_text, *view.warnings] if t)
     if notice:  # the version, and any warning, before the figures
-        _put(ws, 3, 1, notice).font = Font(bold=True, color="B00020" if view.warnings else _hex(HEADER_FILL))
-    _header(ws, 4, SUMMARY_HEADINGS)
+        text_row(ws, 3, notice, bold=True, colour=WARNING_COLOUR if view.warnings else hex_colour(HEADER_FILL))
     rows_by_id = {r["metric_id"]: r for r in view.rows}
-    for i, line in enumerate(view.summary, start=5):
-        row = rows_by_id[line.metric_id]
-        values = [
-            line.title, line.metric_id, line.value if row["value"] is None else row["value"], row.get("numerator"),
-            row.get("denominator"), row.get("unit"), row.get("target"), f"{line.rag_shape} {line.rag_word}", line.direction,
-            f"{line.month_arrow} {line.month_words}", f"{line.year_arrow} {line.year_words}", line.benchmark, row.get("period"),
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = _put(ws, i, col, value)
-            value = cell.value
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if col in (3, 7) and is_number(value):
-                cell.number_format = "0.0" if row.get("unit") == "percent" else "#,##0.##"
-        ws.cell(row=i, column=8).fill = PatternFill("solid", fgColor=_hex(RAG_FILL.get(line.rag, RAG_FILL["Not rated"])))
-    for col, width in zip("ABCDEFGHIJKLM", [48, 22, 10, 11, 12, 9, 10, 26, 16, 24, 24, 40, 22]):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "C5"
-    end = 5 + len(view.summary) + 1
-    for j, note in enumerate(view.footnotes):
-        _put(ws, end + j, 1, note)
+    # page 1's order (the business-plan targets, then its groups), then any indicator page 1
+    # leaves out, in registry order: the sheet has every indicator
+    lines = [*view.targets, *(line for group in view.groups for line in group.lines)]
+    on_page_1 = {line.metric_id for line in lines}
+    lines += [line for line in view.indicators if line.metric_id not in on_page_1]
+    table = []
+    for line in lines:
+        scorecard = rows_by_id.get(line.metric_id, {})
+        fy = line.year_target
+        table.append([
+            line.title, line.area, "yes" if line.has_target else "no", line.period,
+            measure(line.unit, line.value_number) if line.value_number is not None else line.value,
+            *_counts({"value": line.value_number, "numerator": line.numerator, "denominator": line.denominator}),
+            measure(line.unit, line.target_number),
+            f"{line.rag_shape} {line.rag_word}", line.finding,
+            count(fy.target) if fy else None, fy.position if fy else None,
+            count(round(fy.projected)) if fy and fy.projected is not None else None, line.direction,
+            measure(line.unit, scorecard.get("last_month_value")), _change(line.month_arrow, line.month_words),
+            measure(line.unit, scorecard.get("same_month_last_year_value")), _change(line.year_arrow, line.year_words),
+            line.benchmark,
+        ])
+    # The table right under the heading and notice, so the frozen rows above it stay few.
+    first, last = write_table(ws, 5, SUMMARY_HEADINGS, table, tables, SUMMARY_WIDTHS)
+    status_formatting(ws, SUMMARY_HEADINGS.index("Status") + 1, first, last, {rag: f"{RAG_SHAPES[rag]} {rag}" for rag in RAGS})
+    row = last + 2
+    if view.headline:
+        text_row(ws, row, "What changed since last month", bold=True)
+        for row, sentence in enumerate(view.headline, start=row + 1):
+            text_row(ws, row, sentence)
+        row += 2
+    for row, note in enumerate([*(f"Not shown: {w.title}: {w.reason}." for w in view.withheld), *view.key, *view.footnotes], start=row):
+        text_row(ws, row, note)
 
 
-def _table_sheet(ws, columns: list[str], rows: list[dict]) -> None:
-    _header(ws, 1, columns)
-    for i, row in enumerate(rows, start=2):
-        for col, name in enumerate(columns, start=1):
-            value = row.get(name)
-            _put(ws, i, col, value.isoformat() if isinstance(value, dt.date) else value)
-    ws.freeze_panes = "A2"
-    for col in range(1, len(columns) + 1):
-        ws.column_dimensions[ws.cell(row=1, column=col).column_letter].width = 18
-
-
-def _area_sheet(ws, area: str, charts) -> None:
-    from openpyxl.styles import Font
-
-    _put(ws, 1, 1, area).font = Font(bold=True, size=14, color=_hex(HEADER_FILL))
-    row = 3
-    for spec in charts:
-        _put(ws, row, 1, spec.title).font = Font(bold=True)
-        row += 1
-        _header(ws, row, spec.table_columns)
-        for values in spec.table_rows:
-            row += 1
-            for col, value in enumerate(values, start=1):
-                _put(ws, row, col, value)
-        row += 1
-        if spec.note:
-            _put(ws, row, 1, spec.note)
-            row += 1
-        row += 1
-    ws.column_dimensions["A"].width = 40
-    for col in "BCDEF":
-        ws.column_dimensions[col].width = 16
-
-
-def _version_sheet(ws, view: PackView) -> None:
+def _version_sheet(ws, view, tables: set[str]) -> None:
     """A re-issued version: when and why, then each indicator that moved, before and after."""
-    from openpyxl.styles import Font
-
-    _put(ws, 1, 1, ABOUT_VERSION).font = Font(bold=True, size=14, color=_hex(HEADER_FILL))
-    _put(ws, 2, 1, view.version.line)
+    text_row(ws, 1, ABOUT_VERSION, bold=True, size=14, colour=hex_colour(HEADER_FILL))
+    text_row(ws, 2, view.version.line)
     row = 3
     for warning in view.warnings:
-        _put(ws, row, 1, warning).font = Font(bold=True, color="B00020")
+        text_row(ws, row, warning, bold=True, colour=WARNING_COLOUR)
         row += 1
-    row += 1
-    _put(ws, row, 1, "Indicators that moved" if view.version.moved_rows else "No indicator moved.").font = Font(bold=True)
-    if view.version.moved_rows:
-        _header(ws, row + 1, view.version.moved_columns)
-        for i, values in enumerate(view.version.moved_rows, start=row + 2):
-            for col, value in enumerate(values, start=1):
-                _put(ws, i, col, value)
-    ws.column_dimensions["A"].width = 48
-    for col in "BCDE":
-        ws.column_dimensions[col].width = 22
+    columns = view.version.moved_columns or ["Indicator"]
+    write_table(ws, row + 1, columns, view.version.moved_rows, tables, [46] + [24] * (len(columns) - 1), empty="No indicator moved.")
 
 
-def _fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """Rewrite the xlsx zip with one fixed timestamp for every entry, and the modified date in
-    docProps/core.xml (openpyxl sets it to the time of saving) set to the as-at date."""
-    fixed_modified = f"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{stamp:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>".encode()
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", fixed_modified, content)
-            target.writestr(entry, content)
-    return out.getvalue()
+def _shown(unit: str, point: dict):
+    """A history point's value as a cell: the number, `c`, or why there is none (short)."""
+    value = point.get("value")
+    if value is None:
+        return no_value_text(point).split(":")[0]
+    return measure(unit, value)
 
 
-def workbook_bytes(view: PackView) -> bytes:
+def _area_sheet(ws, page, history_by_metric: dict[str, list[dict]], tables: set[str]) -> None:
+    """A row per month, a column per indicator of the area and one for its target (the
+    trajectory to date, for a year-to-date count) when it has one."""
+    columns, series = [], []
+    for line in page.lines:
+        points = history_by_metric.get(line.metric_id, [])
+        columns.append(line.title)
+        series.append((line.unit, points, "value"))
+        if any(is_number(p.get("target")) for p in points):
+            columns.append(f"{line.title}: {'target to date' if line.year_target else 'target'}")
+            series.append((line.unit, points, "target"))
+    months = sorted({p["month"] for _unit, points, _field in series for p in points})
+    table = []
+    for month in months:
+        cells = [month_date(month)]
+        for unit, points, field in series:
+            point = next((p for p in points if p["month"] == month), None)
+            if point is None:
+                cells.append(None)
+            elif field == "value":
+                cells.append(_shown(unit, point))
+            else:
+                cells.append(measure(unit, point.get("target")))
+        table.append(cells)
+    write_table(ws, 1, ["Month", *columns], table, tables, [11] + [18] * len(columns))
+    ws.row_dimensions[1].height = 60  # the indicator titles wrap in the header
+
+
+def _quality_sheets(wb, view, used: set[str], tables: set[str]) -> None:
+    quality = view.quality
+    ws = wb.create_sheet(_sheet_name("Data quality", used))
+    text_row(ws, 1, "Data quality", bold=True, size=14, colour=hex_colour(HEADER_FILL))
+    text_row(ws, 2, quality.summary)
+    rules = [[r.file, r.problem, r.outcome, count(r.rows), count(r.new), count(r.still_open), count(r.fixed), r.fix]
+             for r in quality.rules]
+    write_table(ws, 4, RULE_HEADINGS, rules, tables, [16, 60, 18, 10, 10, 10, 10, 70], empty="no problem found")
+    ws = wb.create_sheet(_sheet_name("Rows per extract", used))
+    extracts = [[e.file, count(e.rows_read), count(e.rows_accepted), count(e.rows_set_aside),
+                 typed(e.rows_set_aside / e.rows_read, PERCENT) if e.rows_read else None,
+                 count(e.rows_superseded), "yes" if e.rejected_whole else "no"] for e in quality.extracts]
+    write_table(ws, 1, EXTRACT_HEADINGS, extracts, tables, [18, 12, 12, 12, 12, 14, 12])
+
+
+def _data_sheet(ws, view, tables: set[str]) -> None:
+    lines = {line.metric_id: line for line in view.indicators}
+    order = {metric_id: i for i, metric_id in enumerate(lines)}
+    table = []
+    # Indicator by indicator, oldest month first: a filtered indicator reads as its series.
+    for point in sorted(view.history, key=lambda p: (order.get(p["metric_id"], len(order)), p["month"])):
+        line = lines.get(point["metric_id"])
+        if line is None:
+            continue
+        value = point.get("value")
+        note = no_value_text(point) if value is None else (str(point.get("rag_reason") or "") if isinstance(value, str) else None)
+        table.append([line.title, line.area, month_date(point["month"]), _shown(line.unit, point) if value is not None else None,
+                      *_counts(point), measure(line.unit, point.get("target")), _month_status(point), note])
+    first, last = write_table(ws, 1, DATA_HEADINGS, table, tables, DATA_WIDTHS)
+    status_formatting(ws, DATA_HEADINGS.index("Status") + 1, first, last, {rag: rag for rag in RAGS})
+
+
+def _counts(point: dict) -> list:
+    """(numerator, denominator) cells. A count's numerator is its value: left blank, so the
+    columns hold only what adds something (and a big workbook costs less to write)."""
+    numerator, denominator = point.get("numerator"), point.get("denominator")
+    if denominator is None and numerator == point.get("value"):
+        numerator = None
+    return [count(numerator), count(denominator)]
+
+
+def _month_status(point: dict) -> str | None:
+    """A month's status: Green, Amber or Red against its target; Not rated when a figure could
+    not be rated (no value, or not shown); blank when the month had no target to rate against."""
+    value = point.get("value")
+    if value is None or isinstance(value, str):
+        return "Not rated"
+    rag = point.get("rag")
+    if rag in ("Green", "Amber", "Red"):
+        return rag
+    return "Not rated" if is_number(point.get("target")) else None
+
+
+def _benchmark_sheet(ws, view, tables: set[str]) -> None:
+    titles = {line.metric_id: line.title for line in view.indicators}
+    table = [[titles.get(b["metric_id"], ""), day_date(b["year"]), _percent_point(b["council_published"], WHOLE_PERCENT),
+              _percent_point(b["england"], WHOLE_PERCENT), _percent_point(b["region"], WHOLE_PERCENT), b["region_name"],
+              _percent_point(b["neighbours_median"], PERCENT), count(b["neighbours_used"]), b["neighbours_source"], None]
+             for b in view.benchmark_rows]
+    shown = {b["metric_id"] for b in view.benchmark_rows}
+    for line in view.indicators:  # a benchmarked indicator with no DfE year yet says why
+        if line.benchmark.startswith("DfE:") and line.metric_id not in shown:
+            table.append([line.title, None, None, None, None, line.region_name, None, None, None, line.benchmark])
+    write_table(ws, 1, BENCHMARK_HEADINGS, table, tables, BENCHMARK_WIDTHS, empty="no national benchmark")
+
+
+def _breakdown_sheet(ws, view, tables: set[str]) -> None:
+    titles = {line.metric_id: line.title for line in view.indicators}
+    table = [[titles.get(b["metric_id"], ""), b["category"], count(b["count"])] for b in view.breakdowns]
+    write_table(ws, 1, ["Indicator", "Category", "Count"], table, tables, [46, 40, 10])
+
+
+def _definitions_sheet(ws, view, tables: set[str]) -> None:
+    table = [[line.title, line.area, line.definition, line.period, UNIT_WORDS.get(line.unit, line.unit), line.direction]
+             for line in view.indicators]
+    write_table(ws, 1, ["Indicator", "Area", "Definition", "Period", "Unit", "Good is"], table, tables, [46, 20, 90, 22, 14, 18])
+
+
+def add_sheets(wb, view) -> None:
+    """Every sheet of one audience's workbook, in order (wb: a new openpyxl Workbook)."""
+    used: set[str] = set()
+    tables: set[str] = set()
+    summary = wb.active
+    summary.title = _sheet_name("Summary", used)
+    _summary_sheet(summary, view, tables)
+    if view.version.reissued:
+        _version_sheet(wb.create_sheet(_sheet_name(ABOUT_VERSION, used)), view, tables)
+    history_by_metric: dict[str, list[dict]] = {}
+    for point in view.history:
+        history_by_metric.setdefault(point["metric_id"], []).append(point)
+    for page in view.pages:
+        if page.lines:
+            _area_sheet(wb.create_sheet(_sheet_name(page.area, used)), page, history_by_metric, tables)
+    if view.quality is not None:
+        _quality_sheets(wb, view, used, tables)
+    _data_sheet(wb.create_sheet(_sheet_name("Data", used)), view, tables)
+    _benchmark_sheet(wb.create_sheet(_sheet_name("Benchmarks", used)), view, tables)
+    if view.breakdowns:
+        _breakdown_sheet(wb.create_sheet(_sheet_name("Breakdowns", used)), view, tables)
+    _definitions_sheet(wb.create_sheet(_sheet_name("Definitions", used)), view, tables)
+
+
+def workbook_bytes(view) -> bytes:
+    """The workbook of one audience's pack, as deterministic bytes."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -200,19 +293,9 @@ def workbook_bytes(view: PackView) -> bytes:
     wb.properties.modified = stamp
     wb.properties.creator = "fostering_scorecard"
     wb.properties.lastModifiedBy = "fostering_scorecard"
-    wb.properties.title = f"{view.heading} ({view.audience})"
-    used: set[str] = set()
-    summary = wb.active
-    summary.title = _sheet_name("Summary", used)
-    _summary_sheet(summary, view)
-    if view.version.reissued:
-        _version_sheet(wb.create_sheet(_sheet_name(ABOUT_VERSION, used)), view)
-    for area, charts in view.areas:
-        _area_sheet(wb.create_sheet(_sheet_name(area, used)), area, charts)
-    _table_sheet(wb.create_sheet(_sheet_name("Data", used)), HISTORY_COLUMNS, view.history)
-    _table_sheet(wb.create_sheet(_sheet_name("Benchmarks", used)), BENCHMARK_COLUMNS, view.benchmark_rows)
-    if view.breakdowns:
-        _table_sheet(wb.create_sheet(_sheet_name("Breakdowns", used)), BREAKDOWN_COLUMNS, view.breakdowns)
+    wb.properties.title = view.title
+    wb.properties.language = "en-GB"
+    add_sheets(wb, view)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _fixed_zip(buffer.getvalue(), stamp)
+    return fixed_zip(buffer.getvalue(), stamp)

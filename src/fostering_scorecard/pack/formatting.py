@@ -75,5 +75,29 @@ def change_text(unit: str, words: str, current, previous) -> tuple[str, str]:
     return ARROWS["none"], words
 
 
+# Month names written out here, not by strftime: strftime follows the process's locale, and the
+# pack must read the same (and be the same bytes) whatever locale it is made in.
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
+
+
 def month_label(month: str) -> str:
-    return dt.date.fromisoformat(month + "-01").strftime("%b %Y")
+    """'2025-03' -> 'Mar 2025' (charts and tables)."""
+    year, number = month.split("-")
+    return f"{MONTH_NAMES[int(number) - 1][:3]} {year}"
+
+
+def month_name(when: dt.date) -> str:
+    """'March'."""
+    return MONTH_NAMES[when.month - 1]
+
+
+def month_words(month: str) -> str:
+    """'2025-03' -> 'March 2025' (sentences)."""
+    year, number = month.split("-")
+    return f"{MONTH_NAMES[int(number) - 1]} {year}"
+
+
+def date_words(when: dt.date) -> str:
+    """31 March 2025."""
+    return f"{when.day} {month_name(when)} {when.year}"

@@ -1,67 +1,108 @@
-"""The pack as one self-contained HTML file that works offline.
+"""The pack as one self-contained HTML file that works offline, laid out by the Jinja2 templates
+in templates/pack/ (pack.html.j2 and the files it includes) from one audience's view.
 
-No external scripts, fonts, styles or images: CSS is inline, charts are base64 PNG data URIs
-(the same PNGs as charts/), sparklines are small inline SVG data URIs, and a Content Security
-Policy forbids the page from loading anything else. Every chart has alt text and a data table
-built from the same numbers; status is a word and a shape as well as a colour (WCAG 2.2 AA:
-text colours are at least 4.5:1 on their backgrounds). The header states the version and any
-warning; a re-issued version has an "About this version" section listing what moved.
+The structure is the PDF's: page 1 the scorecard (what changed since last month, the
+business-plan targets, the other indicators by area, the key), a re-issue's "About this
+version", a section per area (its indicators' table, then each chart under its own heading with
+a data table), the internal pack's data-quality tables, and the notes.
+
+Offline and accessible (WCAG 2.2 AA): no external scripts, fonts, styles or images; CSS is
+inline, the charts are inline SVG (the same drawings as the PDF's) and a Content Security Policy
+forbids loading anything else. A skip link leads to the main content; headings go in order;
+every chart has one title (its heading: the chart itself draws none), alt text and a data table;
+tables have captions or labels and header cells with scope; status is a word and a shape as well
+as a colour; text is at least 4.5:1 on its background. The header states the version and any
+warning, before the figures.
 """
 
 from __future__ import annotations
 
-import base64
-import html
+import functools
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from .chart_specs import DATA_QUALITY_AREA, ChartSpec
+from .chart_specs import ChartSpec
 from .formatting import month_label
-from .style import PALETTE, RAG_FILL
 from .notices import ABOUT_VERSION
-from .view import PackView
+from .style import PALETTE, RAG_FILL, TEXT
 
-# The status cells' fills, as in the PDF and the workbook: .rag-Green, .rag-Amber, .rag-Red, .rag-Not-rated
-RAG_CSS = " ".join(f".rag-{rag.replace(' ', '-')} {{ background: {colour}; }}" for rag, colour in RAG_FILL.items())
-
-CSS = """
-body { font-family: Arial, Helvetica, sans-serif; color: #0B0C0C; margin: 1.5rem; line-height: 1.4; max-width: 82rem; }
-h1 { color: #12436D; margin-bottom: 0.25rem; }
-h2 { color: #12436D; border-bottom: 3px solid #12436D; padding-bottom: 0.2rem; margin-top: 2.5rem; }
-h3 { font-size: 1rem; margin: 0 0 0.5rem 0; }
-a { color: #12436D; }
-a:focus, summary:focus { outline: 3px solid #F46A25; outline-offset: 2px; }
-table { border-collapse: collapse; margin: 0.5rem 0 1rem 0; font-size: 0.9rem; }
-th, td { border: 1px solid #B1B4B6; padding: 0.3rem 0.45rem; text-align: left; vertical-align: top; }
-thead th { background: #12436D; color: #FFFFFF; }
-caption { text-align: left; font-weight: bold; padding: 0.3rem 0; }
-td.num { text-align: right; white-space: nowrap; }
-{rag}
-.counts { color: #3B3B3B; font-size: 0.85rem; display: block; }
-figure { margin: 1rem 0 2rem 0; padding: 0.75rem; border: 1px solid #DDDDDD; }
-figure img { max-width: 100%; height: auto; }
-figcaption { font-weight: bold; margin-bottom: 0.5rem; }
-.note { font-size: 0.85rem; color: #3B3B3B; }
-.audience { background: #F3F2F1; border-left: 5px solid #12436D; padding: 0.5rem 0.75rem; }
-.version { font-weight: bold; color: #12436D; }
-.warning { background: #FDECEA; border-left: 5px solid #B00020; color: #0B0C0C; font-weight: bold; padding: 0.5rem 0.75rem; }
-nav ul { columns: 2; }
-""".strip().replace("{rag}", RAG_CSS)
+TEMPLATE = "pack.html.j2"
+# Nothing may load: no image, script, font or style from anywhere (the charts are inline SVG).
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
+# A table cell that holds only a figure ("1,234", "84.0%", "+2.0 pts", "c") is right-aligned.
+_FIGURE = re.compile(r"[-+\u2212]?[\d,.]+%?( pts)?|c|x")
+# What a chart's data table is called (the chart's title is its heading, said once).
+TABLE_NAMES = {
+    "trend": "month by month", "cumulative": "month by month against the trajectory", "funnel": "stage by stage",
+    "benchmark": "DfE year by year", "breakdown": "by category",
+}
 
 
-def _e(text) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
-def sparkline_svg(values: list, targets: list, width: int = 120, height: int = 32) -> str:
-    """A tiny SVG trend: solid line = value, dashed line = target; gaps where not shown."""
+def chart_prefix(chart_id: str) -> str:
+    """What a chart's ids start with (the same as charts.py gives them): "chart-core_training_12m"."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"chart-{chart_id}")
+
+
+def is_figure(value) -> bool:
+    return bool(_FIGURE.fullmatch(str(value)))
+
+
+@functools.lru_cache(maxsize=1)
+def _environment():
+    """The Jinja2 environment over the templates shipped in the package (autoescaping on)."""
+    import jinja2
+
+    from ..resources import template_dir
+
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir("pack"))),
+        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+    environment.filters["slug"] = slug
+    environment.tests["figure"] = is_figure
+    return environment
+
+
+# ---------------------------------------------------------------------------------------------
+# Inline SVG: matplotlib's file made fit to sit inside a page beside others
+
+
+_XML_PROLOGUE = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->|<metadata>.*?</metadata>", re.S)
+_NAMESPACES = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+_IDS = re.compile(r'\bid="([^"]+)"')
+
+
+def inline_svg(svg: bytes | str, prefix: str, label: str) -> str:
+    """An SVG file as an element of the page: no XML prologue, comments or metadata (nothing
+    that names a web address); ids made unique to this chart (matplotlib's ids repeat across
+    charts drawn from the same salt); role="img" with the alt text as its accessible name."""
+    from markupsafe import escape
+
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    text = _XML_PROLOGUE.sub("", text).strip()
+    text = _NAMESPACES.sub("", text).replace("xlink:href=", "href=")
+    # charts.chart_svg already prefixes its ids with the chart's: those are left as they are
+    for old in sorted({i for i in _IDS.findall(text) if not i.startswith(prefix + "-")}, key=len, reverse=True):
+        new = f"{prefix}-{old}"
+        text = (text.replace(f'id="{old}"', f'id="{new}"').replace(f'url(#{old})', f'url(#{new})')
+                .replace(f'href="#{old}"', f'href="#{new}"'))
+    start = text.index("<svg") + len("<svg")
+    return f'{text[:start]} role="img" aria-label="{escape(label)}" focusable="false"{text[start:]}'
+
+
+def sparkline_svg(values: list, targets: list, label: str, width: int = 120, height: int = 32) -> str:
+    """A tiny inline SVG trend: solid line = value, dashed line = target; gaps where not shown."""
+    from markupsafe import escape
+
+    opening = f'<svg class="spark" role="img" aria-label="{escape(label)}" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
     shown = [v for v in values + targets if v is not None]
     if not shown:
-        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"></svg>'
+        return opening + "</svg>"
     low, high = min(shown), max(shown)
     span = (high - low) or max(abs(high), 1.0)
     n = max(len(values) - 1, 1)
@@ -88,115 +129,71 @@ def sparkline_svg(values: list, targets: list, width: int = 120, height: int = 3
     if values and values[-1] is not None:
         x, y = point(len(values) - 1, values[-1]).split(",")
         body += f'<circle cx="{x}" cy="{y}" r="2.2" fill="{PALETTE["dark_blue"]}"/>'
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">{body}</svg>'
+    return opening + body + "</svg>"
 
 
-def _data_uri(mime: str, data: bytes) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+def figure_columns(rows: list[list]) -> set[int]:
+    """The columns (after the first) whose every filled cell is a figure: right-aligned."""
+    width = max((len(row) for row in rows), default=0)
+    return {i for i in range(1, width)
+            if any(str(row[i]).strip() for row in rows if i < len(row))
+            and all(is_figure(row[i]) or not str(row[i]).strip() for row in rows if i < len(row))}
 
 
-def _table(columns: list[str], rows: list[list[str]], caption: str) -> str:
-    head = "".join(f'<th scope="col">{_e(c)}</th>' for c in columns)
-    body = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            text = _e(value)
-            if i == 0:
-                cells.append(f'<th scope="row">{text}</th>')
-            else:
-                numeric = bool(re.fullmatch(r"[-+]?[\d,.]+%?( pts)?|c|x", str(value)))
-                cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def sparkline(line, width: int = 120) -> str:
+    """An indicator line's 13-month sparkline, with its figures as the alt text."""
+    months = line.sparkline_months
+    if not months:
+        return sparkline_svg([], [], "No trend available", width)
+    label = (f"Trend of {line.title[0].lower() + line.title[1:]} from {month_label(months[0])} to {month_label(months[-1])}: "
+             + ", ".join("not shown" if v is None else f"{v:g}" for v in line.sparkline))
+    if line.sparkline_targets and line.sparkline_targets[-1] is not None:
+        label += f"; target {line.sparkline_targets[-1]:g}"
+    return sparkline_svg(line.sparkline, line.sparkline_targets, label, width)
 
 
-def _summary(view: PackView) -> str:
-    head = ["Indicator", "Value", "Target", "Status", "Good is", "Change on last month", "Change on same month last year", "Benchmark (DfE)", "Trend"]
-    rows = []
-    for line in view.summary:
-        months = line.sparkline_months
-        spark_alt = (
-            f"Trend of {line.title.lower()} from {month_label(months[0])} to {month_label(months[-1])}: "
-            + ", ".join("c" if v is None else f"{v:g}" for v in line.sparkline)
-            + (f"; target {line.sparkline_targets[-1]:g}" if line.sparkline_targets and line.sparkline_targets[-1] is not None else "")
-        ) if months else "No trend available"
-        spark = _data_uri("image/svg+xml", sparkline_svg(line.sparkline, line.sparkline_targets).encode())
-        rag_class = "rag-" + line.rag.replace(" ", "-")
-        counts = f'<span class="counts">{_e(line.counts)}</span>' if line.counts else ""
-        rows.append(
-            "<tr>"
-            f'<th scope="row">{_e(line.title)}</th>'
-            f'<td class="num"><strong>{_e(line.value)}</strong>{counts}</td>'
-            f'<td class="num">{_e(line.target)}</td>'
-            f'<td class="{rag_class}"><span aria-hidden="true">{_e(line.rag_shape)}</span> {_e(line.rag_word)}</td>'
-            f"<td>{_e(line.direction)}</td>"
-            f'<td><span aria-hidden="true">{_e(line.month_arrow)}</span> {_e(line.month_words)}</td>'
-            f'<td><span aria-hidden="true">{_e(line.year_arrow)}</span> {_e(line.year_words)}</td>'
-            f"<td>{_e(line.benchmark)}</td>"
-            f'<td><img src="{spark}" alt="{_e(spark_alt)}" width="120" height="32"></td>'
-            "</tr>"
-        )
-    header = "".join(f'<th scope="col">{_e(h)}</th>' for h in head)
-    return (
-        '<section id="summary"><h2>Summary</h2>'
-        f"<table><caption>Every indicator as at {_e(f'{view.as_at:%d %B %Y}'.lstrip('0'))}</caption>"
-        f"<thead><tr>{header}</tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
-    )
+# ---------------------------------------------------------------------------------------------
+# The page
 
 
-def _figure(spec: ChartSpec, png: bytes) -> str:
-    return (
-        f'<figure id="chart-{_e(spec.chart_id)}">'
-        f"<figcaption>{_e(spec.title)}</figcaption>"
-        f'<img src="{_data_uri("image/png", png)}" alt="{_e(spec.alt)}" width="700" height="380">'
-        + (f'<p class="note">{_e(spec.note)}</p>' if spec.note else "")
-        + f"<details><summary>Data table: {_e(spec.title)}</summary>{_table(spec.table_columns, spec.table_rows, spec.title)}</details>"
-        "</figure>"
-    )
-
-
-def _version_header(view: PackView) -> str:
-    """The version, and from version 2 when and why it was re-issued; any warning."""
-    parts = []
-    if view.version.line:
-        link = f'<a href="#{_slug(ABOUT_VERSION)}">{ABOUT_VERSION}</a>'
-        parts.append(f'<p class="version">{_e(view.version.cover_text).replace(f"under {ABOUT_VERSION}", f"under {link}")}</p>')
-    parts += [f'<p class="warning"><strong>{_e(w)}</strong></p>' for w in view.warnings]
-    return "".join(parts)
-
-
-def _version_section(view: PackView) -> str:
-    """A re-issued version: the indicators that moved, before and after."""
-    if not view.version.reissued:
+def _position(line) -> str:
+    """A target over the year against its trajectory, as page 1 of the PDF says it."""
+    fy = line.year_target
+    if fy is None:
         return ""
-    body = (_table(view.version.moved_columns, view.version.moved_rows, f"Indicators that moved since version {view.version.version - 1}")
-            if view.version.moved_rows else "<p>No indicator moved.</p>")
-    return f'<section id="{_slug(ABOUT_VERSION)}"><h2>{ABOUT_VERSION}</h2><p>{_e(view.version.line)}</p>{body}</section>'
+    position = fy.position if fy.year_over else f"{fy.position} ({fy.due_by_now:,.0f} due by now)"
+    return position + (f"; {fy.projection}" if fy.projection else "")
 
 
-def render_html(view: PackView, pngs: dict[str, bytes]) -> str:
-    nav = "".join(f'<li><a href="#{_slug(area)}">{_e(area)}</a></li>' for area, _ in view.areas)
-    if view.version.reissued:
-        nav = f'<li><a href="#{_slug(ABOUT_VERSION)}">{ABOUT_VERSION}</a></li>' + nav
-    sections = []
-    for area, charts in view.areas:
-        intro = '<p class="note">Internal only: counts of rows set aside; no record is listed here.</p>' if area == DATA_QUALITY_AREA else ""
-        sections.append(f'<section id="{_slug(area)}"><h2>{_e(area)}</h2>{intro}' + "".join(_figure(c, pngs[c.chart_id]) for c in charts) + "</section>")
-    notes = "".join(f"<p class=\"note\">{_e(n)}</p>" for n in view.footnotes)
-    csp = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en-GB"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{csp}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_e(view.heading)} ({_e(view.audience)})</title><style>{CSS}</style></head><body>"
-        f"<header><h1>{_e(view.heading)}</h1><p class=\"audience\">{_e(view.subheading)}</p>{_version_header(view)}</header>"
-        f'<nav aria-label="Sections"><ul><li><a href="#summary">Summary</a></li>{nav}</ul></nav><main>'
-        + _summary(view) + _version_section(view) + "".join(sections)
-        + f'<section id="notes"><h2>Notes</h2>{notes}</section></main></body></html>\n'
+def _version_text(view):
+    """The header's version line; a re-issue links to its About this version section."""
+    from markupsafe import Markup, escape
+
+    link = Markup(f'<a href="#{slug(ABOUT_VERSION)}">{ABOUT_VERSION}</a>')
+    return Markup(str(escape(view.version.cover_text)).replace(f"under {ABOUT_VERSION}", f"under {link}"))
+
+
+def _css() -> str:
+    rag = " ".join(f".rag-{name.replace(' ', '-')} {{ background: {colour}; }}" for name, colour in RAG_FILL.items())
+    return _environment().get_template("pack.css.j2").render(rag=rag, text=TEXT, blue=PALETTE["dark_blue"],
+                                                            orange=PALETTE["orange"]).strip()
+
+
+def render_html(view, charts: Mapping[str, bytes] | Callable[[ChartSpec], bytes]) -> str:
+    """The page for one audience's view. charts: each chart's SVG (charts.chart_svg), by chart
+    id or as a function of the chart's spec (writer.Drawings.svg)."""
+    from markupsafe import Markup
+
+    drawing = (lambda spec: charts[spec.chart_id]) if isinstance(charts, Mapping) else charts
+    pictures = {spec.chart_id: inline_svg(drawing(spec), chart_prefix(spec.chart_id), spec.alt) for spec in view.charts}
+
+    return _environment().get_template(TEMPLATE).render(
+        view=view, csp=CSP, css=Markup(_css()), version_text=_version_text(view), about=ABOUT_VERSION,
+        pictures={k: Markup(v) for k, v in pictures.items()}, sparkline=lambda line, width=120: Markup(sparkline(line, width)),
+        figure_columns=figure_columns,
+        position=_position, table_names=TABLE_NAMES, rag_class=lambda rag: "rag-" + rag.replace(" ", "-"),
     )
 
 
-def write_html(path: Path, view: PackView, pngs: dict[str, bytes]) -> None:
-    path.write_text(render_html(view, pngs), encoding="utf-8")
+def write_html(path: Path, view, charts: Mapping[str, bytes] | Callable[[ChartSpec], bytes]) -> None:
+    path.write_text(render_html(view, charts), encoding="utf-8")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .disclosure import Rule, public_figures
-from .formatting import format_count, format_value
+from .formatting import date_words, format_count, format_value
 
 VERSION_COLUMNS = [  # version.csv
     "month", "version", "reissued_on", "replaces_version", "reason", "indicators_moved", "moved_metric_ids",
@@ -95,7 +95,7 @@ def version_notice(release, metrics, rule: Rule | None) -> VersionNotice:
     }
     label = f"Version {release.version}"
     if release.is_reissue and release.reissued_on:
-        label += f", re-issued {release.reissued_on.day} {release.reissued_on:%B %Y}"
+        label += f", re-issued {date_words(release.reissued_on)}"
     return VersionNotice(release.version, release.headline(), label, release.is_reissue, columns if release.is_reissue else [], rows, record)
 
 

@@ -32,5 +32,11 @@ MATPLOTLIB_SETTINGS = {
     "text.parse_math": False,
 }
 PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
-CHART_SIZE = (7, 3.8)  # inches
+# The PDF places every chart at its own size (typst, scale 1), so a chart's text prints at the
+# size it is drawn: two charts a row across the A4-landscape page's content width.
+CHART_SIZE = (3.5, 2.4)  # inches
+CHART_MAX_WIDTH = 10.7  # inches: the content width; a wider chart would be scaled down
+FONT_FAMILY = "DejaVu Sans"  # charts and text alike; the PDF takes it from matplotlib's data folder
+MIN_TEXT_PT = 9  # body text printed on A4
+MIN_CHART_TEXT_PT = 8  # chart text printed on A4
 CHART_DPI = 120  # sharp enough in the PDF and on screen (the HTML shows them 700 px wide)

@@ -1,11 +1,15 @@
 """The pack's model: one PackView per audience (internal, public), built once from the month's
-numbers. It holds the display rows, the trend series, the DfE comparator figures, a summary line
-per indicator and, per area page, the chart specs (chart_specs.py). The writers (pdf.py,
-html.py, excel.py and the CSVs in writer.py) only lay a view out, so every format shows the
-same numbers and the same suppression. This module imports no writer and no drawing library.
+numbers; every format (PDF, HTML, workbook, CSVs) only lays a view out, so they show the same
+numbers, words and suppression. This module imports no writer and no drawing library.
 
-Pages are built per registry `area`, so a new metric appears without code changes; the funnel
-and cumulative-approvals charts key on metric ids in national/settings.toml [pack].
+- page 1 (summary.py): the business-plan targets first, then the other indicators grouped by
+  area, and the headline block "what changed since last month";
+- area pages: per registry `area` (national/settings.toml [pack] area_order; a new area comes
+  after the listed ones), each with its indicators' table and only the charts that add
+  something (a year-to-date count against its trajectory, the funnel, DfE benchmarks of two or
+  more years, breakdowns with something in them, and the trend of each targeted indicator);
+- the data-quality page (internal only, quality.py): per extract and per rule;
+- the public pack's words where a value or status is withheld, and why.
 
 A value that could not be computed (None) is shown as its reason ("insufficient history", "no
 data: carers not supplied"), never as 0, and is never rated Red, Amber or Green.
@@ -16,20 +20,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .chart_specs import (
-    DATA_QUALITY_AREA,
-    ChartSpec,
-    breakdown_chart,
-    comparator_chart,
-    cumulative_chart,
-    funnel_chart,
-    quality_chart,
-    trend_chart,
-)
+from .chart_specs import ChartSpec, breakdown_chart, comparator_chart, cumulative_chart, funnel_chart, trend_chart
 from .comparators import Comparison, load_comparisons
-from .disclosure import Rule, breakdown_total, hidden_points, public_breakdowns, public_history, public_rows
-from .formatting import NO_VALUE, change_text, format_count, format_percent, format_value, is_number, no_value_text
+from .disclosure import (
+    SUPPRESSED_RAG_REASON,
+    WITHHELD_REASON,
+    Rule,
+    breakdown_total,
+    hidden_points,
+    public_breakdowns,
+    public_history,
+    public_rows,
+    status_whatever_hidden,
+)
+from .formatting import date_words, is_number, month_words
 from .notices import VersionNotice, set_aside_warning, version_notice
+from .quality import DataQuality, data_quality
+from .summary import RAG_SHAPES, IndicatorGroup, IndicatorLine, YearTarget, headline, indicator_line
 
 SCORECARD_COLUMNS = [
     "metric_id", "title", "area", "period", "period_start", "period_end", "value", "numerator", "denominator",
@@ -43,55 +50,72 @@ BENCHMARK_COLUMNS = [
 ]
 BREAKDOWN_COLUMNS = ["metric_id", "category", "count"]
 INTERNAL, PUBLIC = "internal", "public"
+DATA_QUALITY_TITLE = "Data quality"
+SummaryLine = IndicatorLine  # the name the writers used before page 1 was rebuilt
 
-RAG_LABELS = {
-    "Green": ("\u25cf", "Green: target met"),
-    "Amber": ("\u25c6", "Amber: close to target"),
-    "Red": ("\u25a0", "Red: target missed"),
-    "Not rated": ("\u25cb", "Not rated"),
-}
-DIRECTION_WORDS = {"higher": "Higher is better", "lower": "Lower is better", "neutral": "Neither is better"}
+__all__ = ["AreaPage", "DataQuality", "IndicatorGroup", "IndicatorLine", "PackView", "WithheldNote", "YearTarget", "make_views"]
 
 
 @dataclass
-class SummaryLine:
-    metric_id: str
+class AreaPage:
+    """One area of the registry: its indicators (table rows) and the charts that add something
+    to them. Writers may put several short areas on one printed page."""
+
+    area: str
+    lines: list[IndicatorLine]
+    charts: list[ChartSpec]
+
+
+@dataclass
+class WithheldNote:
+    """Public pack: an indicator whose value (and so status) is not shown, and why, in words."""
+
     title: str
-    value: str
-    counts: str
-    target: str
-    rag: str
-    rag_shape: str
-    rag_word: str
-    direction: str
-    month_arrow: str
-    month_words: str
-    year_arrow: str
-    year_words: str
-    benchmark: str
-    sparkline: list  # values (numbers or None) for the sparkline
-    sparkline_targets: list
-    sparkline_months: list
+    reason: str  # "small numbers (1 to 5) ..." or "other published figures would give it away"
 
 
 @dataclass
 class PackView:
-    audience: str
-    heading: str
-    subheading: str
+    audience: str  # "internal" | "public"
+    title: str  # the document's title (PDF metadata, HTML <title>): "Fostering scorecard: March 2025 (internal)"
+    heading: str  # "Fostering scorecard: March 2025"
+    subheading: str  # council, as-at and extract dates, who the pack is for
     council_name: str
-    month: str
+    month: str  # "2025-03"
+    month_label: str  # "March 2025"
     as_at: dt.date
-    rows: list[dict]
-    history: list[dict]
-    breakdowns: list[dict]
-    benchmark_rows: list[dict]
-    summary: list[SummaryLine]
-    areas: list[tuple[str, list[ChartSpec]]]
-    quality_rows: list[dict] | None
-    footnotes: list[str]
+    extract_date: dt.date
+    indicators: list[IndicatorLine]  # every indicator, registry order
+    targets: list[IndicatorLine]  # page 1 first: indicators with a business-plan target this year
+    groups: list[IndicatorGroup]  # page 1 then: the others (the key ones), by area in the pack's area order
+    groups_heading: str  # "Other key indicators" (national [pack] key_indicators) or "Other indicators"
+    headline: list[str]  # page 1: what changed since last month, a few sentences
+    pages: list[AreaPage]  # area pages, in order
+    quality: DataQuality | None  # the data-quality page (internal pack only)
+    withheld: list[WithheldNote]  # public pack: what is not shown and why (empty internally)
+    key: list[str]  # how to read status, arrows and benchmarks (under page 1)
+    footnotes: list[str]  # sources and licences
+    rows: list[dict]  # scorecard.csv
+    history: list[dict]  # scorecard_history.csv
+    breakdowns: list[dict]  # breakdowns.csv
+    benchmark_rows: list[dict]  # benchmarks.csv
+    quality_rows: list[dict] | None  # data_quality.csv's rows (internal pack only)
     version: VersionNotice = field(default_factory=VersionNotice)  # what the pack says about its version
-    warnings: list[str] = field(default_factory=list)  # shown on the cover, before the figures
+    warnings: list[str] = field(default_factory=list)  # shown on page 1, before the figures
+
+    @property
+    def summary(self) -> list[IndicatorLine]:
+        """Every indicator in registry order (the name the writers used before page 1 was rebuilt)."""
+        return self.indicators
+
+    @property
+    def charts(self) -> list[ChartSpec]:
+        """Every chart of the pack, in page order (each drawn once, chart_id unique)."""
+        return [chart for page in self.pages for chart in page.charts]
+
+    @property
+    def areas(self) -> list[tuple[str, list[ChartSpec]]]:
+        return [(page.area, page.charts) for page in self.pages]
 
     @property
     def version_rows(self) -> list[dict]:
@@ -99,10 +123,6 @@ class PackView:
         if self.version.record is None:
             return []
         return [dict(self.version.record, published_over_set_aside_limit="yes" if self.warnings else "no")]
-
-    @property
-    def charts(self) -> list[ChartSpec]:
-        return [chart for _area, charts in self.areas for chart in charts]
 
 
 def _layout_ids(settings, key: str, metric_ids: set[str]) -> list[str]:
@@ -123,125 +143,137 @@ def ordered_areas(metrics, settings) -> list[str]:
     return [a for a in order if a in seen] + [a for a in seen if a not in order]
 
 
-def _series(history: list[dict], metric_id: str, months: int) -> list[dict]:
-    points = [h for h in history if h["metric_id"] == metric_id]
-    return points[-months:]
+def _key_indicator_ids(settings, metric_ids: set[str]) -> set[str] | None:
+    """Page 1's other indicators: national/settings.toml [pack] key_indicators (every indicator
+    still has its row on its area page), else every indicator."""
+    # national/settings.toml is checked against the national registry when it is read; a
+    # registry of fewer metrics (a test's) keeps the listed ones it has
+    ids = {i for i in getattr(settings.layout, "key_indicators", ()) or () if i in metric_ids}
+    return ids or None
 
 
-def build_view(ctx, rows: list[dict], history: list[dict], breakdowns: list[dict], quality_rows,
-               comparisons: dict[str, Comparison], audience: str, breakdown_totals: dict,
-               version: VersionNotice | None = None, warnings: list[str] | None = None) -> PackView:
+def _adds_something(spec: ChartSpec | None) -> bool:
+    """No empty or one-point chart: the words of the table say it instead."""
+    if spec is None:
+        return False
+    data = spec.data
+    if spec.kind == "trend":
+        return sum(1 for v in data.get("values", []) if is_number(v)) >= 3
+    if spec.kind == "benchmark":
+        return len(data.get("years", [])) >= 2
+    if spec.kind in ("breakdown", "funnel"):
+        return any(is_number(v) and v > 0 for v in data.get("values", []))
+    return True
+
+
+def _area_charts(metrics, by_id, rows_by_id, history, breakdowns, breakdown_totals, comparisons, ctx, lines_by_id) -> dict[str, list[ChartSpec]]:
     settings = ctx.settings
-    metrics = ctx.metrics
-    by_id = {m.id: m for m in metrics}
-    metric_ids = set(by_id)
-    rows_by_id = {r["metric_id"]: r for r in rows}
     trend_points = settings.trend_months + 1
-    spark_months = settings.sparkline_months
-
-    benchmark_rows, comparison_by_metric = [], {}  # benchmark_rows: benchmarks.csv
+    cumulative_ids = _layout_ids(settings, "cumulative_against_trajectory", set(by_id))
+    funnel_ids = _layout_ids(settings, "funnel", set(by_id))
+    charts: dict[str, list[ChartSpec]] = {}
     for metric in metrics:
-        if metric.benchmark and metric.benchmark in comparisons:
-            comparison = comparisons[metric.benchmark]
-            comparison_by_metric[metric.id] = comparison
-            for y in comparison.years:
-                benchmark_rows.append({
-                    "metric_id": metric.id, "measure": metric.benchmark, "year": f"{y.year}-03-31", "council_published": y.council,
-                    "england": y.england, "region_name": comparison.region_name, "region": y.region,
-                    "neighbours_median": y.neighbours_median, "neighbours_used": y.neighbours_used, "neighbours_source": comparison.neighbours_source,
-                })
-
-    summary = []
-    for metric in metrics:
-        row = rows_by_id[metric.id]
-        unit = metric.unit
-        counts = ""
-        if row.get("denominator") is not None and row.get("numerator") is not None:
-            counts = f"{format_count(row['numerator'])} of {format_count(row['denominator'])}"
-        elif row.get("denominator") is not None:  # a median or average over the denominator
-            counts = f"over {format_count(row['denominator'])}"
-        rag = row["rag"] if row["value"] is not None else "Not rated"  # no value: never Red, Amber or Green
-        shape, word = RAG_LABELS.get(rag, RAG_LABELS["Not rated"])
-        if rag == "Not rated" and row["value"] is None and no_value_text(row) != NO_VALUE:
-            word = f"Not rated ({no_value_text(row).split(':')[0]})"  # the value cell gives the whole reason
-        elif rag == "Not rated" and row.get("rag_reason"):
-            word = f"Not rated ({row['rag_reason']})"
-        m_arrow, m_words = change_text(unit, row["change_vs_last_month"], row["value"], row.get("last_month_value"))
-        y_arrow, y_words = change_text(unit, row["change_vs_last_year"], row["value"], row.get("same_month_last_year_value"))
-        comparison = comparison_by_metric.get(metric.id)
-        if comparison is None:
-            benchmark_text = "no national benchmark"
-        elif comparison.latest is None:
-            benchmark_text = f"DfE: {comparison.year_label}"
-        else:
-            y = comparison.latest
-            benchmark_text = (f"England {format_percent(y.england)}, {comparison.region_name} {format_percent(y.region)}, "
-                              f"neighbours {format_percent(y.neighbours_median)} (31 March {y.year})")
-        spark = _series(history, metric.id, spark_months)
-        summary.append(SummaryLine(
-            metric_id=metric.id, title=metric.title, counts=counts,
-            value=no_value_text(row) if row["value"] is None else format_value(unit, row["value"]),
-            target="no target" if row.get("target") is None else format_value(unit, row["target"]),
-            rag=rag, rag_shape=shape, rag_word=word,
-            direction=DIRECTION_WORDS.get(metric.direction, metric.direction),
-            month_arrow=m_arrow, month_words=m_words, year_arrow=y_arrow, year_words=y_words, benchmark=benchmark_text,
-            sparkline=[p["value"] if is_number(p["value"]) else None for p in spark],
-            sparkline_targets=[p.get("target") if is_number(p.get("target")) else None for p in spark],
-            sparkline_months=[p["month"] for p in spark],
-        ))
-
-    charts_by_area: dict[str, list[ChartSpec]] = {}
-    cumulative_ids = _layout_ids(settings, "cumulative_against_trajectory", metric_ids)
-    funnel_ids = _layout_ids(settings, "funnel", metric_ids)
-    for metric in metrics:
-        charts = charts_by_area.setdefault(metric.area, [])
+        area = charts.setdefault(metric.area, [])
         if metric.id in cumulative_ids:
-            chart = cumulative_chart(metric, history, ctx.month, ctx.as_at)
-            if chart:
-                charts.append(chart)
+            area.append(cumulative_chart(metric, history, ctx.month, ctx.as_at))
+        elif lines_by_id[metric.id].has_target:
+            points = [h for h in history if h["metric_id"] == metric.id][-trend_points:]
+            area.append(trend_chart(metric, rows_by_id[metric.id], points, ctx.month))
         if funnel_ids and metric.id == funnel_ids[0]:
-            charts.append(funnel_chart([by_id[i] for i in funnel_ids], rows_by_id, ctx.month))
-        charts.append(trend_chart(metric, rows_by_id[metric.id], _series(history, metric.id, trend_points), ctx.month))
-        if metric.id in comparison_by_metric:
-            charts.append(comparator_chart(metric, comparison_by_metric[metric.id], rows_by_id[metric.id], ctx.settings.council_name))
-    breakdown_ids = sorted({b["metric_id"] for b in breakdowns})
-    for metric_id in breakdown_ids:
+            area.append(funnel_chart([by_id[i] for i in funnel_ids], rows_by_id, ctx.month))
+        if metric.id in comparisons:
+            area.append(comparator_chart(metric, comparisons[metric.id], rows_by_id[metric.id], settings.council_name))
+    for metric_id in sorted({b["metric_id"] for b in breakdowns}):
         if metric_id not in by_id:
             raise ValueError(f"breakdowns: metric {metric_id!r} is not in metrics.toml")
         metric = by_id[metric_id]
         rows_for = sorted((b for b in breakdowns if b["metric_id"] == metric_id), key=lambda b: str(b["category"]))
-        charts_by_area[metric.area].append(breakdown_chart(metric, rows_for, breakdown_totals[metric_id], ctx.month))
+        charts.setdefault(metric.area, []).append(breakdown_chart(metric, rows_for, breakdown_totals[metric_id], ctx.month))
+    return {area: [c for c in specs if _adds_something(c)] for area, specs in charts.items()}
 
-    areas = [(area, charts_by_area[area]) for area in ordered_areas(metrics, settings)]
-    if quality_rows is not None:
-        areas.append((DATA_QUALITY_AREA, [quality_chart(quality_rows)]))
 
-    when = f"{ctx.as_at:%d %B %Y}".lstrip("0")
+def _benchmark_rows(metrics, comparisons: dict[str, Comparison]) -> list[dict]:
+    out = []
+    for metric in metrics:
+        comparison = comparisons.get(metric.id)
+        if comparison is None:
+            continue
+        for y in comparison.years:
+            out.append({
+                "metric_id": metric.id, "measure": metric.benchmark, "year": f"{y.year}-03-31", "council_published": y.council,
+                "england": y.england, "region_name": comparison.region_name, "region": y.region,
+                "neighbours_median": y.neighbours_median, "neighbours_used": y.neighbours_used, "neighbours_source": comparison.neighbours_source,
+            })
+    return out
+
+
+def build_view(ctx, rows: list[dict], history: list[dict], breakdowns: list[dict], quality_rows,
+               comparisons: dict[str, Comparison], audience: str, breakdown_totals: dict,
+               version: VersionNotice | None = None, warnings: list[str] | None = None,
+               judged_hidden: dict[str, str] | None = None, public_small: int | None = None) -> PackView:
+    """One audience's view. comparisons: by registry benchmark key; judged_hidden: {metric_id:
+    status} for hidden values whose status is the same whatever they are (public pack)."""
+    settings, metrics = ctx.settings, ctx.metrics
+    by_id = {m.id: m for m in metrics}
+    rows_by_id = {r["metric_id"]: r for r in rows}
+    by_metric = {m.id: comparisons[m.benchmark] for m in metrics if m.benchmark and m.benchmark in comparisons}
+    judged_hidden = judged_hidden or {}
+
+    lines = [indicator_line(m, rows_by_id[m.id], history, by_metric.get(m.id), ctx.as_at, settings.sparkline_months,
+                            judged_hidden.get(m.id)) for m in metrics]
+    lines_by_id = {line.metric_id: line for line in lines}
+    areas = ordered_areas(metrics, settings)
+    charts = _area_charts(metrics, by_id, rows_by_id, history, breakdowns, breakdown_totals, by_metric, ctx, lines_by_id)
+    pages = [AreaPage(area, [line for line in lines if line.area == area], charts.get(area, [])) for area in areas]
+    targets = [line for line in lines if line.has_target]
+    key_ids = _key_indicator_ids(settings, set(by_id))
+    groups = [IndicatorGroup(area, [line for line in lines if line.area == area and not line.has_target
+                                    and (key_ids is None or line.metric_id in key_ids)]) for area in areas]
+    groups = [g for g in groups if g.lines]
+
+    withheld = []
+    for line in lines:
+        row = rows_by_id[line.metric_id]
+        if isinstance(row.get("value"), str):
+            reason = ("withheld from every public pack because other published figures would give it away"
+                      if row.get("rag_reason") == WITHHELD_REASON else
+                      f"hidden because a count from 1 to {public_small or 5} could identify children or carers"
+                      + ("; the status is shown because every figure it could be gives the same one" if line.rag != "Not rated" else ""))
+            withheld.append(WithheldNote(line.title, reason))
+
+    month_label = month_words(ctx.month)
+    when = date_words(ctx.as_at)
+    extract_date = ctx.extract_info.extract_date
     audience_note = (
         "Internal: exact counts, not for publication." if audience == INTERNAL
         else "Public: counts from 1 to 5, and figures that would reveal them, are shown as c (DfE rule)."
     )
+    key = [
+        (f"Status: {RAG_SHAPES['Green']} Green = target met or on track; {RAG_SHAPES['Amber']} Amber = within the "
+         f"tolerance; {RAG_SHAPES['Red']} Red = beyond it; {RAG_SHAPES['Not rated']} Not rated = no target, no data or not shown. "
+         "A target for the year is read against its trajectory (the target spread evenly over the months) until March."),
+        ("Arrows show which way the number moved; the words say whether that is better or worse. Changes smaller than "
+         f"{settings.no_material_change_points:g} percentage points, or {100 * settings.no_material_change_relative:g}% "
+         "of a count and at least 1, show \u2192 no material change."),
+    ]
     footnotes = [
-        (
-            "Status: \u25cf Green = target met; \u25c6 Amber = within tolerance of target; \u25a0 Red = beyond tolerance; "
-            "\u25cb Not rated = no target or not shown. Change arrows show which way the number moved; the words say "
-            "whether that is better or worse given the direction of good. Changes inside the no-material-change band "
-            f"({settings.no_material_change_points:g} percentage points, or {100 * settings.no_material_change_relative:g}% "
-            "of a count and at least 1) show \u2192."
-        ),
-        (
-            "Benchmarks: DfE placement stability measures, the latest 31 March on or before the as-at date; contains public "
-            "sector information licensed under the Open Government Licence v3.0."
-        ),
+        ("Benchmarks: DfE placement stability measures for England, the region and the median of the statistical "
+         "neighbours, the latest 31 March on or before the as-at date; contains public sector information licensed "
+         "under the Open Government Licence v3.0."),
     ]
     return PackView(
         audience=audience,
-        heading=f"Fostering scorecard: {ctx.as_at:%B %Y}",
-        subheading=f"{settings.council_name}. As at {when}; extracts taken {ctx.extract_info.extract_date:%d %B %Y}. {audience_note}",
-        council_name=settings.council_name, month=ctx.month, as_at=ctx.as_at,
-        rows=rows, history=history, breakdowns=breakdowns, benchmark_rows=benchmark_rows, summary=summary,
-        areas=areas, quality_rows=quality_rows, footnotes=footnotes,
-        version=version or VersionNotice(), warnings=list(warnings or []),
+        title=f"Fostering scorecard: {month_label} ({audience})",
+        heading=f"Fostering scorecard: {month_label}",
+        subheading=f"{settings.council_name}. As at {when}; extracts taken {date_words(extract_date)}. {audience_note}",
+        council_name=settings.council_name, month=ctx.month, month_label=month_label, as_at=ctx.as_at, extract_date=extract_date,
+        indicators=lines, targets=targets, groups=groups,
+        groups_heading="Other indicators" if key_ids is None else "Other key indicators",
+        headline=headline(lines, metrics, rows, history, ctx.month, public_small),
+        pages=pages, quality=data_quality(quality_rows) if quality_rows is not None else None,
+        withheld=withheld, key=key, footnotes=footnotes,
+        rows=rows, history=history, breakdowns=breakdowns, benchmark_rows=_benchmark_rows(metrics, by_metric),
+        quality_rows=quality_rows, version=version or VersionNotice(), warnings=list(warnings or []),
     )
 
 
@@ -251,7 +283,7 @@ def _comparisons_for(ctx) -> dict[str, Comparison]:
 
 
 def _warnings(ctx, quality_rows, public: bool) -> list[str]:
-    """The cover's warnings: a month published with --allow-quarantine although extracts were
+    """Page 1's warnings: a month published with --allow-quarantine although extracts were
     over the set-aside limit ([quality] max_set_aside_share) or rejected whole."""
     if not getattr(getattr(ctx, "options", None), "allow_quarantine", False):
         return []
@@ -275,15 +307,24 @@ def make_views(ctx, rows, history, quality_rows, breakdowns=None, release=None) 
                           _warnings(ctx, quality_rows, public=False))
     hidden = hidden_points(history, rule)
     hidden_now = {metric_id for (metric_id, month) in hidden if month == ctx.month}
+    rows_by_id = {r["metric_id"]: r for r in rows}
+    judged = {}
+    for metric in ctx.metrics:
+        if metric.id in hidden_now and metric.id in rows_by_id:
+            status = status_whatever_hidden(metric, rows_by_id[metric.id], rule, ctx.as_at)
+            if status:
+                judged[metric.id] = status
+    shown_rows = public_rows(rows, ctx.month, hidden, rule)
+    for row in shown_rows:  # the status travels with the row, so the CSV and workbook say it too
+        if row["metric_id"] in judged:
+            row["rag"] = judged[row["metric_id"]]
+            row["rag_reason"] = f"{SUPPRESSED_RAG_REASON}; status judged on every value it could be"
     public = build_view(
-        ctx,
-        public_rows(rows, ctx.month, hidden, rule),
-        public_history(history, hidden, rule),
-        public_breakdowns(breakdowns, hidden_now, rule),
+        ctx, shown_rows, public_history(history, hidden, rule), public_breakdowns(breakdowns, hidden_now, rule),
         None, comparisons, PUBLIC,
         {metric_id: breakdown_total(c, rule, metric_id in hidden_now) for metric_id, c in counts.items()},
         version_notice(release, ctx.metrics, rule),
         _warnings(ctx, quality_rows, public=True),
+        judged_hidden=judged, public_small=rule.max_suppressed,
     )
     return internal, public
-

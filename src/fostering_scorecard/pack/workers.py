@@ -10,7 +10,9 @@ They never outlive the command, however it ends (runtime.py):
   as soon as the command does (even killed), and asks the kernel to kill it when the
   forkserver ends (runtime.die_with_parent);
 - on an error or a stop, the workers are killed rather than waited for; at the command's end
-  the forkserver and multiprocessing's resource tracker are stopped (runtime.py).
+  the forkserver and multiprocessing's resource tracker are stopped (runtime.py);
+- each chart or workbook asked for is a checkpoint: a stop that a library swallowed on the
+  way (runtime.stop_if_asked) ends the pack there, before the month can be published.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ class PackWorkers:
         return future.result()
 
     def _result(self, key: str) -> bytes:
+        runtime.stop_if_asked()  # a stop swallowed on the way (runtime.py) ends the pack here
         if self._starting.ident is not None:  # started: wait until the jobs are submitted
             self._starting.join()
         if key not in self._futures:  # no worker pool: everything is drawn in this process
