@@ -13,7 +13,7 @@ OUTPUT ?=
 # No telemetry and no results on disk: the scorecard command and the tests set that themselves
 # (src/fostering_scorecard/environment.py), so nothing needs exporting here.
 
-.PHONY: run test lock sample clean
+.PHONY: run test lock sample clean region-demo
 
 $(BIN)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,27 @@ test: $(BIN)/.installed  ## run the whole test suite (installs Chromium and pdft
 
 sample: $(BIN)/.installed  ## re-create the sample council's extracts (data/sample/extracts: April 2020 - March 2025, extracted 5 April 2025) from the seeded generator
 	$(BIN)/python tools/sample_data.py --out data/sample/extracts
+
+# The regional demo: three synthetic councils of different sizes and seeds (name:LA code:scale:seed;
+# tools/sample_data.py's scales: council is Kent-sized, region ten times that), each its own
+# project (scorecard init; its id the name in lower case), named in one region.toml, run on a local Prefect server and two
+# workers; the regional pack goes to outputs/region/<month>/. Re-running starts afresh.
+REGION_DEMO := outputs/region-demo
+REGION_DEMO_COUNCILS := Northshire:886:council:101 Southshire:887:council:202 Eastshire:845:region:303
+
+region-demo: $(BIN)/.installed  ## three synthetic councils of different sizes run on two local Prefect workers; the regional pack in outputs/region/
+	rm -rf $(REGION_DEMO)
+	mkdir -p $(REGION_DEMO)
+	printf '[region]\nname = "Demo fostering hub (synthetic)"\ndfe_region = "South East"\noutputs = "../region"\n' > $(REGION_DEMO)/region.toml
+	for council in $(REGION_DEMO_COUNCILS); do \
+	  set -- $$(echo $$council | tr : ' '); id=$$(echo $$1 | tr A-Z a-z); \
+	  $(BIN)/scorecard init $(REGION_DEMO)/$$id --name "$$1 (synthetic)" --la-code $$2 > /dev/null || exit 1; \
+	  $(BIN)/python tools/sample_data.py --out $(REGION_DEMO)/$$id/extracts --scale $$3 --seed $$4 || exit 1; \
+	  cp data/sample/targets.toml $(REGION_DEMO)/$$id/targets.toml; \
+	  printf 'max_set_aside_share = 0.05  # as the bundled sample: its planted errors set aside up to 5%%\n' >> $(REGION_DEMO)/$$id/scorecard.toml; \
+	  printf '\n[[council]]\nproject = "%s"\n' $$id >> $(REGION_DEMO)/region.toml; \
+	done
+	$(BIN)/scorecard region run --region $(REGION_DEMO) --month 2025-03 --local-workers 2
 
 lock:  ## re-resolve requirements.lock from pyproject.toml (needs the package index)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

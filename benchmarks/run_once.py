@@ -332,10 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-out", metavar="FILE", default="stage.prof", help="the stats go to FILE.<stage>")
     args = parser.parse_args(argv)
     from fostering_scorecard import environment
-    from fostering_scorecard.pack import allow_worker_processes
 
     environment.apply()
-    allow_worker_processes()  # as the scorecard command does (this script is guarded)
     if args.publish is None:
         args.publish = args.kind == "stages"
 

@@ -25,13 +25,9 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
-from fostering_scorecard import pack, run
+from fostering_scorecard import run
 from fostering_scorecard.periods import month_of
 from fostering_scorecard.project import load as load_project
-
-# Flows start from entry points whose main module is guarded (the scorecard command, Prefect's
-# runner), so the pack may use its worker processes.
-pack.allow_worker_processes()
 
 TASK_OPTIONS = {"cache_policy": NO_CACHE, "persist_result": False, "retries": 0}
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from prefect import flow
 from prefect.states import Completed, Failed
 
-from fostering_scorecard import child_processes, run, runtime
+from fostering_scorecard import child_processes, environment, run, runtime
 from fostering_scorecard.errors import UserError
 from fostering_scorecard.flows.monthly_scorecard import ExtractDate, Month, RunLog, TaskRunner, headline_markdown
 from fostering_scorecard.project import load as load_project
@@ -66,7 +66,10 @@ def council_scorecard(
     `concurrency_limit` (when given) while it runs. `council` names the run only."""
     if os.environ.get(DIE_WITH_WORKER):
         child_processes.die_with_parent(os.getppid())
-    # Its own run folder, and its pack's worker processes stopped before it returns.
+    # The scorecard's private settings (no telemetry, owner-only files) whoever started the
+    # worker: `prefect worker start` itself sets neither.
+    environment.apply()
+    # Its own run folder (its temporary files), removed with whatever it started before it returns.
     with runtime.leave_nothing_behind():
         try:
             project = load_project(Path(project_dir))

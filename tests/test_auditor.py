@@ -52,7 +52,7 @@ def test_the_documented_commands_read_the_versions_and_the_lock_from_the_manifes
     manifest = handed_over / "outputs" / MONTH / "manifest.json"
     versions_command, lock_command = documented_commands()
     for words in (versions_command, lock_command):
-        assert words[0] == "python3" and words[-1] == "outputs/2020-03/manifest.json"
+        assert words[0] == "python3" and words[-1] == "outputs/2025-03/manifest.json"  # the sample's month in the doc
     run_it = lambda words: subprocess.run([sys.executable, *words[1:-1], str(manifest)], capture_output=True, text=True, check=True).stdout  # noqa: E731
 
     recorded = publish.read_manifest(manifest.parent)

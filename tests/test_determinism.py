@@ -1,4 +1,4 @@
-"""Same inputs and code give byte-identical outputs (CSV, PNG, PDF, the whole pack and the
+"""Same inputs and code give byte-identical outputs (CSV, SVG charts, PDF, workbook, HTML, the whole pack and the
 manifest): a month is run, then re-run from its archived inputs by `verify`, and every file
 is compared byte for byte -- a re-issued version too, on another day (its date and reason are
 recorded, and every format of the pack states them)."""
@@ -68,9 +68,11 @@ def test_a_re_run_from_the_archive_writes_the_same_bytes(run_and_rerun):
     assert report.reproduced, report.text()
     published, rerun = digests(root / "out" / MONTH), digests(root / "scratch" / "out" / MONTH)
     assert published == rerun
-    # The real pack: CSVs, a chart per indicator, the PDF and the manifest at least.
-    assert {"scorecard.csv", "scorecard_history.csv", "data_quality.csv", "scorecard_pack.pdf", "manifest.json"} <= set(published)
-    assert any(name.startswith("charts/") and name.endswith(".png") for name in published)
+    # The real pack: CSVs, every format of both audiences, the charts that add something (SVG) and
+    # the manifest at least.
+    assert {"scorecard.csv", "scorecard_history.csv", "data_quality.csv", "scorecard_pack.pdf", "scorecard_pack.xlsx",
+            "scorecard_pack.html", "public/scorecard_pack.pdf", "manifest.json"} <= set(published)
+    assert any(name.startswith("charts/") and name.endswith(".svg") for name in published), sorted(published)
 
 
 def test_the_output_folder_holds_only_the_month_its_versions_and_the_archive(run_and_rerun):

@@ -133,11 +133,13 @@ def test_the_same_suppression_reaches_the_summary_charts_alt_text_and_tables(vie
     assert line.sparkline[-1] is None and line.sparkline[-2] == 83.0  # a gap, not a point
     chart = next(c for c in public.charts if c.chart_id == "core_training_12m")
     assert chart.title == "Core training within 12 months: not shown for Mar 2025 (small numbers)"
-    assert chart.data["values"][-1] is None and chart.table_rows[-1] == ["2025-03", "c", "c", "c", "100.0%"]
+    assert chart.data["values"][-1] is None and chart.table_rows[-1] == ["Mar 2025", "c", "c", "c", "100.0%"]  # months in words
     assert "Mar 2025: c." in chart.alt and "1 month not shown" in chart.alt
-    withheld = next(c for c in public.charts if c.chart_id == "allegations_month")
-    assert withheld.title == "Allegations received this month: not shown for Mar 2025 (other published figures would give it away)"
-    assert set(withheld.data["values"]) == {None}
+    # the withheld monthly figure gets no chart (every month of it would be a gap): the pack says
+    # in words what it does not show and why
+    assert "allegations_month" not in {c.chart_id for c in public.charts}
+    assert ("Allegations received this month", "withheld from every public pack because other published figures would give it away") in [
+        (w.title, w.reason) for w in public.withheld]
     breakdown = next(c for c in public.charts if c.kind == "breakdown")
     assert breakdown.table_rows == [["false", "0"], ["malicious", "c"], ["substantiated", "c"], ["unfounded", "30"], ["unsubstantiated", "60"], ["Total", "108"]]
 

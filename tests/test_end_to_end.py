@@ -76,7 +76,26 @@ def test_the_pack_is_written(pack):
     month_dir, rows = pack
     for name in ["scorecard.csv", "scorecard_history.csv", "scorecard_pack.pdf", "data_quality.csv", "manifest.json", "internal/quarantine.csv"]:
         assert (month_dir / name).is_file(), name
-    assert sorted(p.name for p in (month_dir / "charts").glob("*.png")) == sorted(f"{m}.png" for m in rows)
+    # Charts are SVG, one per chart of the pack, drawn only where they add something: a trend for
+    # each indicator with a target (a year-to-date count: this financial year against the last
+    # and the trajectory), the three DfE stability measures against England, region and
+    # neighbours (DfE years 2021-2025), the recruitment funnel and the breakdowns; no trend for
+    # an indicator without a target (its row has a sparkline).
+    charts = {p.name for p in (month_dir / "charts").iterdir()}
+    assert all(name.endswith(".svg") for name in charts), charts
+    drawn = {name.removesuffix(".svg") for name in charts}
+    targeted = {m for m, r in rows.items() if r["target"]}
+    assert targeted == {"approvals_fytd", "approved_households", "assessments_within_8_months", "emergency_beds",
+                        "assessment_beds", "core_training_12m", "core_training_on_time"}  # the sample's 2024-25 targets
+    trends = {name for name in drawn if not name.startswith(("benchmark_", "breakdown_", "funnel"))}
+    assert trends == targeted - {"approvals_fytd"} | {"cumulative_approvals_fytd"}
+    assert {"benchmark_stability_short_term", "benchmark_stability_long_term", "benchmark_stability_two_year", "funnel"} <= drawn
+    assert any(name.startswith("breakdown_") for name in drawn)
+    html = (month_dir / "scorecard_pack.html").read_text(encoding="utf-8")
+    for name in drawn:  # every chart written is in the pack, inline
+        assert f'<svg id="chart-{name}' in html or f'id="chart-{name}-' in html, name
+    # the public pack's charts are the internal pack's, less those that small numbers would empty
+    assert {p.name for p in (month_dir / "public" / "charts").iterdir()} <= charts
     assert (month_dir / "scorecard_pack.pdf").read_bytes().startswith(b"%PDF")
     assert set(rows) >= {"approvals_fytd", "stability_short_term", "stability_long_term", "core_training_12m", "allegations_month", "allegations_12m"}
 

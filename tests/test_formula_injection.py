@@ -136,13 +136,13 @@ def test_no_workbook_cell_is_a_formula_whatever_the_council_name_or_a_label(tmp_
         assert [c.value for c in string_cells(wb) if c.value.startswith(TRIGGERS)] == [], path.name
         summary = wb["Summary"]
         assert summary["A2"].value.startswith("'" + COUNCIL + ". As at 31 March 2025")
-        # the comparator tables name the council in a column heading
+        # the benchmark sheet names the council in its own column's heading
         headings = [c.value for c in string_cells(wb) if COUNCIL in c.value and c.value.endswith(" (DfE)")]
-        assert headings and set(headings) == {"'" + COUNCIL + " (DfE)"}
+        assert headings == [wb["Benchmarks"]["C1"].value] == ["'" + COUNCIL + " (DfE)"]
         # the re-issue's reason inside a sentence: as written (only a cell's first character matters)
         assert summary["A3"].value == "Version 2, re-issued on 20 April 2025 (replaces version 1): @SUM(1) corrected. No indicator moved."
         breakdown = [r for r in wb["Breakdowns"].iter_rows(min_row=2, values_only=True)]
-        assert ("allegations_12m", "'=cmd", 60) in breakdown
+        assert ("Allegations received in the last 12 months", "'=cmd", 60) in breakdown  # titles, never metric ids
         na = next(c for c in string_cells(wb) if c.value == "#N/A")  # text, not Excel's error value
         assert na.data_type == "s"
 
@@ -247,5 +247,7 @@ def test_no_workbook_cell_of_the_hostile_month_is_a_formula(hostile_month, audie
     assert [f"{c.parent.title}!{c.coordinate}" for c in cells if c.data_type == "f"] == []
     assert [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(TRIGGERS)] == []
     named = [c for c in cells if isinstance(c.value, str) and COUNCIL in c.value]
-    # The council's name: the summary's second line and the heading of each DfE comparator table.
+    # The council's name: the summary's second line and the heading of the benchmark sheet's
+    # column of the council's own DfE figures.
+    assert {f"{c.parent.title}!{c.coordinate}" for c in named} >= {"Summary!A2", "Benchmarks!C1"}
     assert len(named) >= 2 and all(c.value.startswith("'" + COUNCIL) for c in named)

@@ -148,12 +148,12 @@ def test_ahead_of_the_trajectory_and_on_it():
 def test_page_1_puts_the_targets_first_and_groups_the_key_indicators_by_area(march):
     *_, internal, _public = march
     assert [line.metric_id for line in internal.targets] == ["approvals_fytd", "core_training_12m"]
-    # national/settings.toml [pack] key_indicators lists enquiries, stability and allegations in
-    # 12 months; applications and monthly allegations are on their area pages only
+    # national/settings.toml [pack] key_indicators lists enquiries and short-term stability of
+    # this registry's indicators (allegations only per 100 households, not in this registry);
+    # applications and the allegations counts are on their area pages only
     assert [(g.area, [line.metric_id for line in g.lines]) for g in internal.groups] == [
         ("Recruitment", ["enquiries_12m"]),
         ("Placement stability", ["stability_short_term"]),
-        ("Allegations", ["allegations_12m"]),
     ]
     assert internal.groups_heading == "Other key indicators"
     # every indicator still has its row on its area page
@@ -286,7 +286,7 @@ def test_a_hidden_count_is_not_rated_when_its_status_depends_on_the_hidden_value
     # 4 beds against 5 (Amber from 4, Green at 5): 1-3 would be Red, 4 Amber, 5 Green: not shown
     _internal, public = beds_case(4, target=5)
     line = line_of(public, "emergency_beds")
-    assert (line.value, line.rag, line.rag_word) == ("c", "Not rated", "Not rated (suppressed)")
+    assert (line.value, line.rag, line.rag_word) == ("c", "Not rated", "Not rated (suppressed: small numbers)")
     assert [(w.title, w.reason) for w in public.withheld if w.title.startswith("Households")] == [
         ("Households offering an emergency bed", "hidden because a count from 1 to 5 could identify children or carers")]
 
@@ -317,8 +317,9 @@ def test_the_data_quality_page_is_a_table_per_extract_and_per_rule():
     # carers: 10 of 1,000 set aside (1.0%); allegations: none; warnings on rows kept: 3
     assert quality.summary == "10 of 1,200 rows read were set aside (0.8%); 3 warnings on rows kept."
     assert [e.cells for e in quality.extracts] == [["carers.csv", "1,000", "990", "10", "1.0%"], ["allegations.csv", "200", "200", "0", "0.0%"]]
+    # the fix names the data contract, not its file path (data_quality.csv keeps the path)
     assert quality.rules[1].cells == ["allegations.csv", "not one of the allowed codes", "kept (warning)", "3", "1", "2", "4",
-                                      "Re-code outcome to one of the codes listed for it in docs/data-contract.md."]
+                                      "Re-code outcome to one of the codes listed for it in the data contract."]
     assert [problem for problem, _rules in quality.problems] == ["not a date", "not one of the allowed codes"]
 
 

@@ -168,14 +168,18 @@ def test_page_1_holds_every_targeted_indicator_with_its_status_and_finding(views
          "84.0% 84 of 100", "100.0%", "", "\u2191 better (+1.0 pts) \u2191 better (+2.0 pts)"],
     ]
     assert [line.metric_id for line in internal.targets] == ["approvals_fytd", "core_training_12m"]
-    # the key indicators (national [pack] key_indicators), by area: its name once, beside its rows
+    # the key indicators (national [pack] key_indicators), by area: its name once, in a row of
+    # its own above its indicators; no target, so their trend (a sparkline: a drawing, its cell
+    # empty to a screen reader) and benchmark instead of a status
+    # (two groups of one line each: one a column, the most even cut)
     assert others == [
-        [["Area", "Indicator", "Value", "On last year"],
-         ["Recruitment", "Initial enquiries in the last 12 months", "1,440", "\u2191 better (+120)"],
-         ["Placement stability", "Children with 3 or more placements in 12 months England 10%, South East 12%, neighbours "
-          "10.5% (31 March 2025)", "12.4%", "\u2191 worse (+0.7 pts)"]],
-        [["Area", "Indicator", "Value", "On last year"],
-         ["Allegations", "Allegations received in the last 12 months", "108", "\u2192 no material change"]],
+        [["Indicator", "Value", "Trend", "On last year"],
+         ["Recruitment"],
+         ["Initial enquiries in the last 12 months", "1,440", "", "\u2191 better (+120)"]],
+        [["Indicator", "Value", "Trend", "On last year"],
+         ["Placement stability"],
+         ["Children with 3 or more placements in 12 months England 10%, South East 12%, neighbours "
+          "10.5% (31 March 2025)", "12.4%", "", "\u2191 worse (+0.7 pts)"]],
     ]
 
 
@@ -190,6 +194,33 @@ def test_no_text_is_smaller_than_8_pt_and_the_body_is_9_pt(views, pdfs):
         allowed = set(" ".join(view.key + notes).split()) | set(footer.split())
         small = {word for word, size in pages[0] if size < 8.99}
         assert small <= allowed, small - allowed
+
+
+def page_fill(path: Path) -> list[float]:
+    """How far down each page its content reaches, as a share of the page above the footer:
+    pdftoppm renders every page (grey, 20 dpi) and the last row with any ink is found."""
+    out = subprocess.run([need("pdftoppm"), "-gray", "-r", "20", str(path)], capture_output=True, check=True, timeout=120).stdout
+    fills, at = [], 0
+    while at < len(out):  # one binary PGM per page: "P5\n<width> <height>\n255\n" then the pixels
+        magic, size, depth, rest = out[at:].split(b"\n", 3)
+        assert (magic, depth) == (b"P5", b"255")
+        width, height = map(int, size.split())
+        pixels = rest[: width * height]
+        above_footer = int(height * 0.93)  # the footer: the last 12 mm of 210
+        inked = [row for row in range(above_footer) if min(pixels[row * width:(row + 1) * width]) < 200]
+        fills.append((inked[-1] + 1) / above_footer if inked else 0.0)
+        at += len(magic) + len(size) + len(depth) + 3 + width * height
+    return fills
+
+
+def test_every_page_renders_and_none_is_near_empty(views, pdfs):
+    for view in views:
+        fills = page_fill(pdfs[view.audience])
+        assert len(fills) == len(page_text(pdfs[view.audience])) >= 2, view.audience
+        assert fills[0] == 1.0  # page 1 is full: its key sits at the foot of the page
+        # no page holds only a line or two (a footnote, a table's last row): each reaches at
+        # least a quarter of the way down (the fixture's shortest, its last, about 40%)
+        assert min(fills) >= 0.25, (view.audience, [round(f, 2) for f in fills])
 
 
 def test_no_chart_is_empty(views, pdfs):
@@ -208,6 +239,21 @@ def test_no_chart_is_empty(views, pdfs):
     text = " ".join(page_text(pdfs["internal"]))
     for chart in internal.charts:
         assert " ".join(chart.title.split()) in text
+
+
+def test_no_metric_id_column_name_code_or_file_path_on_a_page(views, pdfs):
+    internal, _public = views
+    ids = {line.metric_id for line in internal.indicators}
+    for view in views:
+        text = " ".join(page_text(pdfs[view.audience]))
+        # the data-quality tables (internal, last) name the extracts' columns the data team must fix
+        body = text.rpartition("Data quality")[0] if view.quality is not None else text
+        assert body, view.audience
+        words = set(body.split())
+        assert not {w for w in words if w.strip("().,:;") in ids}, view.audience
+        assert not {w for w in words if "_" in w or "/" in w or w.endswith((".md", ".toml", ".py"))}, view.audience
+        # no code in capitals: only the acronyms a head of fostering reads every day
+        assert {w.strip("().,:;") for w in words if re.fullmatch(r"\W*[A-Z]{3,}\W*", w)} <= {"TSD", "LADO", "DFE"}, view.audience
 
 
 # ---------------------------------------------------------------------------------------------

@@ -121,3 +121,41 @@ def test_the_regional_pack_may_not_be_written_into_a_councils_output_folder(tmp_
     folder = write_region(tmp_path / "region", '[region]\nname = "Hub"\noutputs = "../kent/outputs/region"\n[[council]]\nproject = "../kent"\n')
     with pytest.raises(config.RegionError, match="\\[region\\] outputs and council kent's output folder overlap"):
         config.load_councils(config.load(folder))
+
+
+def test_a_regional_pack_of_a_month_no_council_has_published_is_refused_and_nothing_written(tmp_path, capsys):
+    from fostering_scorecard.cli import main
+
+    councils(tmp_path, "kent", "medway")
+    folder = write_region(tmp_path / "hub", '[region]\nname = "Hub"\n[[council]]\nproject = "../kent"\n[[council]]\nproject = "../medway"\n')
+    assert main(["region", "pack", "--region", str(folder), "--month", "2025-03"]) == 1
+    error = capsys.readouterr().err
+    assert "no member council of Hub has published 2025-03" in error and "How to fix:" in error
+    assert not (folder / "outputs" / "2025-03").exists()
+
+
+@pytest.mark.parametrize("arguments, problem", [
+    (["run", "--local-workers", "-1"], "argument --local-workers: '-1' is not a whole number of 0 or more"),
+    (["run", "--concurrency", "0"], "argument --concurrency: '0' is not a whole number of 1 or more"),
+    (["worker", "--limit", "two"], "argument --limit: 'two' is not a whole number of 1 or more"),
+])
+def test_numbers_of_workers_and_councils_at_once_must_be_whole_numbers_in_range(tmp_path, capsys, arguments, problem):
+    from fostering_scorecard.cli import main
+
+    action, *options = arguments
+    with pytest.raises(SystemExit) as stopped:
+        main(["region", action, *(["--region", str(tmp_path)] if action == "run" else []), *options])
+    assert stopped.value.code == 2
+    assert problem in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("action", ["run", "pack"])
+def test_a_month_that_is_not_yyyy_mm_stops_the_command_before_anything_starts(tmp_path, capsys, action):
+    """--month names the regional pack's folder too: '../x' must never reach a path."""
+    from fostering_scorecard.cli import main
+
+    councils(tmp_path, "kent")
+    folder = write_region(tmp_path / "hub", '[region]\nname = "Hub"\n[[council]]\nproject = "../kent"\n')
+    assert main(["region", action, "--region", str(folder), "--month", "../x", *(["--local-workers", "1"] if action == "run" else [])]) == 1
+    assert "month must look like YYYY-MM (for example 2020-03), not '../x'" in capsys.readouterr().err
+    assert not (folder / "outputs").exists()  # no server was started: its logs would be here

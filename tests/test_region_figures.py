@@ -92,8 +92,15 @@ def test_england_and_the_dfe_region_come_from_the_councils_benchmarks(region):
     a = council("a", row("stability_short_term", "percent", "lower", "9", "27", "300"), benchmarks=[benchmark])
     b = council("b", row("stability_short_term", "percent", "lower", "12", "24", "200"), benchmarks=[benchmark])
     [stability] = figures.regional_figures(region, [a, b])
-    assert (stability.england, stability.dfe_region, stability.benchmark_year) == (10, 11, "2024-03-31")
+    assert (stability.england, stability.dfe_region, stability.benchmark_year) == (10, 11, "2024")  # DfE, 31 March 2024
     assert stability.ranks == {"a": 1, "b": 2}  # lower is better: 9% before 12%
+    # A pack's benchmarks.csv has a row per DfE year: the latest one is compared with (England
+    # 10% at 31 March 2024, not the 9% of 2023).
+    earlier = dict(benchmark, year="2023-03-31", england="9", region="12")
+    a_years = council("a", row("stability_short_term", "percent", "lower", "9", "27", "300"), benchmarks=[earlier, benchmark])
+    b_years = council("b", row("stability_short_term", "percent", "lower", "12", "24", "200"), benchmarks=[benchmark, earlier])
+    [latest] = figures.regional_figures(region, [a_years, b_years])
+    assert (latest.england, latest.dfe_region, latest.benchmark_year) == (10, 11, "2024")
     # Packs made with different DfE years give no England figure rather than a mixed one.
     other = council("b", row("stability_short_term", "percent", "lower", "12", "24", "200"), benchmarks=[dict(benchmark, year="2023-03-31")])
     [mixed] = figures.regional_figures(region, [a, other])

@@ -12,11 +12,12 @@ process it started. Checked here:
   public/scorecard.csv, the region's their total or median;
 - a council with a broken extract (episodes.csv without its DECOM column) fails alone: the
   others publish, and the summary names it with its reason (no data value);
-- every process the command started (the server, the workers, the flow runs and their pack
-  workers) is gone when it returns, the server's port no longer listens, and its temporary
-  folder is empty.
+- every process the command started (the server, the workers and the flow runs) is gone when
+  it returns, the server's port no longer listens, and its temporary folder is empty;
+- stopped by SIGTERM while the councils run, it ends with one line and leaves nothing running
+  and no month half-written.
 
-Linux only (/proc). Slow: five council runs in all, on a loaded 2-core machine.
+Linux only (/proc). Slow: two regional runs and two standalone runs, on a loaded 2-core machine.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import csv
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -57,23 +59,32 @@ def carers(households: int) -> list[dict]:
     return [{"household_id": f"HQ{n:03d}", "approval_date": f"0{1 + n % 9}/05/2018"} for n in range(households)]
 
 
+def council_project(folder: Path, name: str, code: str, children: int, agency: int, households: int) -> Path:
+    project.init(folder, name, code)
+    rows = episodes(children, agency)
+    write_extracts(folder / "extracts", episodes=rows, header=children_for(rows), carers=carers(households))
+    return folder
+
+
+def region_toml(folder: Path, *councils: str) -> Path:
+    folder.mkdir()
+    (folder / "region.toml").write_text('[region]\nname = "Test hub"\ndfe_region = "South East"\n'
+                                        + "".join(f'[[council]]\nproject = "../{council}"\n' for council in councils))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def region(tmp_path_factory):
     """Three councils: a (20 fostered children, 6 with agencies; 8 households), b (12 children,
     all in-house; 6 households) and c, whose episodes.csv has no DECOM column."""
     root = tmp_path_factory.mktemp("region")
     for name, code, children, agency, households in (("a", "886", 20, 6, 8), ("b", "887", 12, 0, 6), ("c", "845", 9, 0, 7)):
-        folder = project.init(root / name, f"Council {name.upper()}", code)
-        rows = episodes(children, agency)
-        write_extracts(folder / "extracts", episodes=rows, header=children_for(rows), carers=carers(households))
+        council_project(root / name, f"Council {name.upper()}", code, children, agency, households)
     broken = root / "c" / "extracts" / "episodes.csv"
     lines = [line.split(",") for line in broken.read_text().splitlines()]
     column = lines[0].index("DECOM")
     broken.write_text("\n".join(",".join(cells[:column] + cells[column + 1:]) for cells in lines) + "\n")
-    (root / "hub").mkdir()
-    (root / "hub" / "region.toml").write_text(
-        '[region]\nname = "Test hub"\ndfe_region = "South East"\n'
-        '[[council]]\nproject = "../a"\n[[council]]\nproject = "../b"\n[[council]]\nproject = "../c"\n')
+    region_toml(root / "hub", "a", "b", "c")
     return root
 
 
@@ -94,16 +105,29 @@ class Watched:
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True)
         self.seen: dict[tuple[int, int], Process] = {}
 
-    def finish(self, timeout: float) -> int | None:
+    def finish(self, timeout: float, stop_when=None) -> int | None:
+        """Wait for the command to end; once stop_when() is true, send it SIGTERM (once)."""
         deadline = time.monotonic() + timeout
+        stopped = False
         while self.process.poll() is None and time.monotonic() < deadline:
             for process in descendants(self.process.pid):
                 # The command line read last: a process starting (before exec) reads as '', and
                 # Prefect's flow-run supervisor becomes the flow run's engine by exec.
                 if process.command or (process.pid, process.started) not in self.seen:
                     self.seen[(process.pid, process.started)] = process
+            if stop_when is not None and not stopped and stop_when():
+                self.process.send_signal(signal.SIGTERM)
+                stopped = True
             time.sleep(0.2)
         return self.process.poll()
+
+    def workers(self) -> set[int]:
+        return {p.pid for p in self.seen.values() if " worker start " in p.command}
+
+    def flow_runs(self) -> list[Process]:
+        """The processes the workers started: one per flow run (its engine)."""
+        workers = self.workers()
+        return [p for p in self.seen.values() if p.parent in workers]
 
     def still_running(self) -> list[Process]:
         return [p for p in self.seen.values() if p.running()]
@@ -167,8 +191,7 @@ def test_the_region_runs_every_council_on_two_workers_and_the_broken_one_fails_a
     commands = [p.command for p in region_run["command"].seen.values()]
     assert sum("prefect.server.api.server:create_app" in c for c in commands) == 1, commands  # one local server
     assert sum(" worker start --pool fostering-scorecard --type process --limit 1" in c for c in commands) == 2
-    workers = {p.pid for p in region_run["command"].seen.values() if " worker start " in p.command}
-    flow_runs = [p for p in region_run["command"].seen.values() if p.parent in workers]
+    flow_runs = region_run["command"].flow_runs()
     assert len(flow_runs) == 3, [p.command for p in flow_runs]  # one flow run per council, each a process of a worker
 
 
@@ -233,6 +256,36 @@ def test_every_process_the_command_started_is_gone_and_its_temporary_folder_empt
     ports = {int(m.group(1)) for p in command.seen.values() if (m := re.search(r"--port (\d+)", p.command))}
     assert ports and wait_until(lambda: not ports & listening_ports(), LEFTOVER_TIMEOUT)
     assert sorted(region_run["temporary"].iterdir()) == []
+
+
+def test_sigterm_while_councils_run_stops_every_process_and_publishes_nothing_half_written(tmp_path):
+    """A hub's scheduler (or an analyst's Ctrl-C) stops the command while the councils' flow runs
+    are running: it ends with SIGTERM's exit code (128 + 15 = 143) and one line, and the server,
+    both workers and the flow runs they started are all gone; no council's month is left
+    half-written (a month is published whole or not at all)."""
+    for name, code in (("d", "886"), ("e", "887")):
+        council_project(tmp_path / name, f"Council {name.upper()}", code, children=12, agency=2, households=6)
+    hub = region_toml(tmp_path / "hub", "d", "e")
+    temporary = Path(tempfile.mkdtemp(prefix="region-stop-", dir="/tmp"))
+    command = Watched(["region", "run", "--region", str(hub), "--month", MONTH, "--local-workers", "2"],
+                      environment(tmp_path, temporary), tmp_path / "region-stop.log")
+    try:
+        code = command.finish(RUN_TIMEOUT, stop_when=command.flow_runs)  # as soon as a flow run's process exists
+        output = command.log.read_text()
+        assert command.flow_runs(), "no flow run had started: the stop was not tested while councils ran\n" + output
+        assert code == 143, output
+        assert "Stopped by SIGTERM" in output and "Traceback" not in output, output
+        assert wait_until(lambda: not command.still_running(), LEFTOVER_TIMEOUT), [p.command[:120] for p in command.still_running()]
+        assert sorted(temporary.iterdir()) == []
+        for name in ("d", "e"):
+            month = tmp_path / name / "outputs" / MONTH
+            # Either not published, or published whole: the month's link leads to a version with its manifest.
+            assert not month.exists() or (month / "manifest.json").is_file(), name
+            for version in (tmp_path / name / "outputs" / "versions" / MONTH).glob("v*"):
+                assert (version / "manifest.json").is_file(), version
+    finally:
+        command.kill()
+        shutil.rmtree(temporary, ignore_errors=True)
 
 
 def test_the_outcome_words_of_each_final_state(monkeypatch):

@@ -1,6 +1,6 @@
 """The pieces that make a command leave nothing behind (runtime.py, child_processes.py), each on
-its own: the run folder, leftovers of killed commands, a stop signal, a child that dies with
-its parent, and multiprocessing's helper processes. tests/test_killed_runs.py checks them all
+its own: the run folder, leftovers of killed commands, a stop signal, a stop that does not end
+in time, and a child that dies with its parent. tests/test_killed_runs.py checks them all
 together, through the `scorecard` command."""
 
 from __future__ import annotations
@@ -15,22 +15,19 @@ import tempfile
 import textwrap
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 from process_tree import Process, descendants, wait_until
 
 from fostering_scorecard import child_processes, prefect_api, runtime
-from fostering_scorecard.pack import workers
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal and /proc are Linux's")
 
 
 @pytest.fixture
 def temporary(monkeypatch):
-    """An empty TMPDIR of the test's own, as if the command were started with it: short, as
-    the system's is (a socket's path must fit in about 100 bytes: see the long one below)."""
+    """An empty TMPDIR of the test's own, as if the command were started with it."""
     folder = Path(tempfile.mkdtemp(prefix="runtime-", dir="/tmp" if os.path.isdir("/tmp") else None))
     monkeypatch.setenv("TMPDIR", str(folder))
     monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
@@ -38,21 +35,11 @@ def temporary(monkeypatch):
     shutil.rmtree(folder, ignore_errors=True)
 
 
-@pytest.fixture
-def long_temporary(tmp_path, monkeypatch):
-    """A TMPDIR too long for multiprocessing's socket path (over 100 bytes) inside a run folder."""
-    folder = tmp_path / ("long-" + "x" * 60)
-    folder.mkdir()
-    monkeypatch.setenv("TMPDIR", str(folder))
-    monkeypatch.setattr(tempfile, "tempdir", None)
-    return folder
-
-
 def test_the_command_works_in_a_run_folder_of_its_own_removed_at_the_end(temporary):
     with runtime.leave_nothing_behind() as folder:
         assert folder == temporary / f"scorecard-run-{os.getpid()}"
         assert os.environ["TMPDIR"] == str(folder) and tempfile.gettempdir() == str(folder)
-        made_here = tempfile.mkdtemp(prefix="pymp-")  # as multiprocessing makes its folder
+        made_here = tempfile.mkdtemp(prefix="a-library-")  # as a library makes its temporary folder
         assert made_here.startswith(str(folder) + os.sep)
         in_a_child = subprocess.run([sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"], capture_output=True, text=True)
         assert in_a_child.stdout.strip() == str(folder)  # the processes it starts, too
@@ -80,7 +67,7 @@ def test_leftovers_of_killed_commands_are_removed_and_running_ones_kept(tmp_path
     def run_folder(name: str, owner: str | None) -> object:
         folder = tmp_path / name
         folder.mkdir()
-        (folder / "pymp-x").mkdir()
+        (folder / "a-library-x").mkdir()
         if owner is not None:
             (folder / ".owner").write_text(owner)
         return folder
@@ -314,6 +301,113 @@ def test_a_child_started_to_die_with_the_command_dies_when_the_command_is_killed
         parent.stdout.close()
 
 
+@linux_only
+def test_a_child_that_asks_to_die_with_its_parent_dies_when_the_parent_is_killed(tmp_path):
+    """die_with_parent, called in the child itself (a region worker's flow run does so): the
+    parent is killed with SIGKILL, the kernel kills the child."""
+    child_code = ("import os, time; from fostering_scorecard import child_processes; "
+                  "child_processes.die_with_parent(os.getppid()); print(os.getpid(), flush=True); time.sleep(300)")
+    parent_code = textwrap.dedent(f"""
+        import subprocess, sys, time
+        child = subprocess.Popen([sys.executable, "-c", {child_code!r}], stdout=sys.stdout)
+        time.sleep(300)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", parent_code], stdout=subprocess.PIPE, text=True)
+    child_pid = int(parent.stdout.readline())  # printed once the child has asked
+    [child] = [p for p in descendants(parent.pid) if p.pid == child_pid]
+    try:
+        parent.kill()
+        parent.wait()
+        assert wait_until(lambda: not child.running(), 10)
+    finally:
+        if child.running():
+            os.kill(child.pid, signal.SIGKILL)
+        parent.stdout.close()
+
+
+HANGING_STOP = textwrap.dedent("""
+    import pathlib, subprocess, sys, time
+    from fostering_scorecard import runtime
+    runtime.STOP_GRACE_SECONDS = float(sys.argv[1])
+    marker = pathlib.Path(sys.argv[2])
+    with runtime.leave_nothing_behind() as folder:
+        child = subprocess.Popen(["sleep", "300"])
+        # An orderly stop that never returns (as a server that no longer answers would).
+        runtime.on_stop(lambda: (marker.write_text("stopping"), time.sleep(300)), pid=child.pid)
+        print(child.pid, folder, flush=True)
+        time.sleep(300)
+""")
+
+
+@linux_only
+@pytest.mark.parametrize("how", ["a second signal", "the grace period"])
+def test_a_stop_that_does_not_finish_ends_the_command_at_once_and_kills_its_processes(tmp_path, how):
+    """SIGTERM, and the orderly stop hangs: a second SIGTERM, or the end of the grace period
+    (1 s here, 600 s for the second-signal case so that only the signal can end it), kills the
+    processes the command registered, removes its run folder and exits with 128 + 15 and the
+    one line."""
+    marker = tmp_path / "stopping"
+    grace = "600" if how == "a second signal" else "1"
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    command = subprocess.Popen([sys.executable, "-c", HANGING_STOP, grace, str(marker)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=environment)
+    child_pid, folder = command.stdout.readline().split()
+    [child] = [p for p in descendants(command.pid) if p.pid == int(child_pid)]
+    try:
+        command.send_signal(signal.SIGTERM)
+        assert wait_until(marker.exists, 60)  # the orderly stop has begun, and hangs
+        if how == "a second signal":
+            command.send_signal(signal.SIGTERM)
+        _, err = command.communicate(timeout=60)
+        assert command.returncode == 128 + signal.SIGTERM
+        assert err.strip() == runtime.Stopped(signal.SIGTERM).message()  # one line, no traceback
+        assert wait_until(lambda: not child.running(), 10)
+        assert not Path(folder).exists()
+    finally:
+        if command.poll() is None:
+            command.kill()
+        if child.running():
+            os.kill(child.pid, signal.SIGKILL)
+        command.stdout.close()
+        command.stderr.close()
+
+
+SLOW_EXIT = textwrap.dedent("""
+    import atexit, sys, time
+    from fostering_scorecard import runtime
+    if sys.argv[1] == "set":
+        runtime.handle_stops_for_the_program()
+
+    def a_librarys_exit_handler():  # e.g. Prefect sending its last log lines
+        print("exiting", flush=True)
+        time.sleep(300)
+
+    atexit.register(a_librarys_exit_handler)
+    if sys.argv[1] == "set":
+        runtime.the_program_ends_with(3)  # the command has printed its outcome and returned 3
+    sys.exit(3)
+""")
+
+
+@pytest.mark.parametrize("handled", [True, False], ids=["set", "not set (the control)"])
+def test_a_stop_once_the_command_has_returned_ends_the_process_at_once_with_its_exit_code(handled):
+    """Ctrl-C while Python runs the exit handlers of libraries, after the command has printed
+    its outcome: the process ends at once with the command's exit code, and prints nothing.
+    Without it, Python prints "Exception ignored in atexit callback" and the stop's traceback."""
+    process = subprocess.Popen([sys.executable, "-c", SLOW_EXIT, "set" if handled else "not set"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "exiting"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 3
+    assert (err == "") is handled, err
+
+
 def test_off_the_main_thread_no_parent_death_signal_is_offered():
     """The kernel ties the signal to the thread that started the child: a worker thread ends
     long before the command, and would take the child with it."""
@@ -322,59 +416,6 @@ def test_off_the_main_thread_no_parent_death_signal_is_offered():
     thread.start()
     thread.join()
     assert offered == [None]
-
-
-def signals_blocked_or_ignored(pid: int) -> int:
-    fields = dict(line.split(":\t", 1) for line in open(f"/proc/{pid}/status").read().splitlines() if ":\t" in line)
-    return int(fields["SigBlk"], 16) | int(fields["SigIgn"], 16)
-
-
-def start_a_pack_worker() -> tuple[int, int]:
-    """As the pack starts its workers: (the forkserver's pid, a worker's pid), the worker
-    checked to ignore Ctrl-C while it runs."""
-    import multiprocessing.forkserver
-
-    context = workers.start_worker_server()
-    forkserver_pid = multiprocessing.forkserver._forkserver._forkserver_pid
-    with ProcessPoolExecutor(1, mp_context=context, initializer=workers._worker_starts, initargs=(forkserver_pid,)) as pool:
-        worker_pid = pool.submit(os.getpid).result(timeout=300)
-        assert signals_blocked_or_ignored(worker_pid) & CTRL_C
-    return forkserver_pid, worker_pid
-
-
-CTRL_C = 1 << (signal.SIGINT - 1)  # SIGINT's bit in /proc/<pid>/status masks
-
-
-@linux_only
-def test_the_pack_workers_ignore_ctrl_c_and_stop_with_the_command_with_multiprocessings_helpers(temporary, monkeypatch):
-    """At the end of the command neither the forkserver nor the resource tracker is left, nor
-    multiprocessing's pymp-* folder, which was in the run folder."""
-    from multiprocessing import resource_tracker
-
-    monkeypatch.setattr(workers, "_allowed_worker_processes", 1)
-    with runtime.leave_nothing_behind() as folder:
-        forkserver_pid, worker_pid = start_a_pack_worker()
-        started = {p.pid: p for p in descendants(os.getpid())}
-        helpers = [started[forkserver_pid], started[resource_tracker._resource_tracker._pid]]
-        assert signals_blocked_or_ignored(forkserver_pid) & CTRL_C  # from its very start
-        assert worker_pid != os.getpid()
-        assert [p.name[:5] for p in folder.iterdir() if p.name.startswith("pymp-")] == ["pymp-"]
-    assert [p for p in helpers if p.running()] == []
-    assert list(temporary.iterdir()) == []
-
-
-@linux_only
-def test_under_a_long_tmpdir_multiprocessing_gets_a_short_folder_named_as_the_run_folder(long_temporary, monkeypatch):
-    """/tmp/scorecard-run-<pid>-pymp-*: the forkserver starts (its socket path fits), the folder
-    goes at the end, and if the command were killed the next one would remove it."""
-    monkeypatch.setattr(workers, "_allowed_worker_processes", 1)
-    mine = f"scorecard-run-{os.getpid()}-pymp-"
-    with runtime.leave_nothing_behind():
-        start_a_pack_worker()
-        [short] = [p for p in Path("/tmp").iterdir() if p.name.startswith(mine)]
-        assert any(p.name.startswith("listener-") for p in short.iterdir())
-    assert not short.exists()
-    assert list(long_temporary.iterdir()) == []
 
 
 def test_no_process_starts_once_the_command_is_ending(temporary):

@@ -215,6 +215,18 @@ tidy CSV) is built only from the councils' published public/scorecard.csv files.
                      "Run every member council of a region on a Prefect work pool, and compare them.", region_epilog)
     actions = region.add_subparsers(dest="region_action", metavar="ACTION", required=True)
 
+    def whole_number(least: int):
+        def check(text: str) -> int:
+            try:
+                value = int(text)
+            except ValueError:
+                value = None
+            if value is None or value < least:
+                raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of {least} or more")
+            return value
+
+        return check
+
     def region_action(name: str, help_text: str) -> argparse.ArgumentParser:
         action = actions.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
                                     epilog=region_epilog, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -223,10 +235,10 @@ tidy CSV) is built only from the councils' published public/scorecard.csv files.
     region_run = region_action("run", "run every council's month as a flow run on the region's work pool, then write the regional pack")
     region_run.add_argument("--region", metavar="DIR", type=Path, required=True, help="the region's folder (holding region.toml)")
     region_run.add_argument("--month", metavar="YYYY-MM", help="reporting month; default: the latest complete month of the councils' extracts (they must agree)")
-    region_run.add_argument("--local-workers", metavar="N", type=int, default=0,
+    region_run.add_argument("--local-workers", metavar="N", type=whole_number(0), default=0,
                             help="start a Prefect server and N workers on this machine for this run, stopped at its end "
                                  "(default 0: use the workers of the server at PREFECT_API_URL)")
-    region_run.add_argument("--concurrency", metavar="N", type=int,
+    region_run.add_argument("--concurrency", metavar="N", type=whole_number(1),
                             help="at most N councils run at once across every worker (a Prefect global concurrency limit; "
                                  "default: region.toml's concurrency, or 2)")
     region_run.add_argument("--reason", metavar="WORDS", help="why a month a council has already published is re-issued (required to re-issue it)")
@@ -237,7 +249,7 @@ tidy CSV) is built only from the councils' published public/scorecard.csv files.
     pool.add_argument("--region", metavar="DIR", type=Path, help="the region's folder: its region.toml names the work pool")
     pool.add_argument("--pool", metavar="NAME", help="the work pool (default: fostering-scorecard)")
     region_worker.add_argument("--work-queue", metavar="QUEUE", action="append", help="take runs only from this queue (repeatable; default: all)")
-    region_worker.add_argument("--limit", metavar="N", type=int, default=1, help="councils run at once by this worker (default 1)")
+    region_worker.add_argument("--limit", metavar="N", type=whole_number(1), default=1, help="councils run at once by this worker (default 1)")
     region_worker.add_argument("--name", metavar="NAME", help="the worker's name in Prefect (default: one Prefect makes up)")
     _add_verbose(region_worker)
 
@@ -303,13 +315,24 @@ def configure_logging(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The command. Ctrl-C, SIGTERM or SIGHUP at any point prints one line (no traceback) and
-    exits 130 (Ctrl-C) or 128 + the signal's number."""
+    exits 130 (Ctrl-C) or 128 + the signal's number; once the command has printed its outcome,
+    one ends the process at once with that outcome's exit code (runtime.on_program_stop).
+
+    argv None: run as the program (the `scorecard` script, python -m), whose signal handlers
+    it sets for the rest of the process; a caller in the same process (a test) passes argv."""
+    as_the_program = argv is None
+    if as_the_program:
+        runtime.handle_stops_for_the_program()
     try:
-        return _main(argv)
+        exit_code = _main(argv)
     except KeyboardInterrupt as stop:  # runtime.Stopped is one
         message, exit_code = runtime.stopped_message(stop)
+        if as_the_program:
+            runtime.the_program_ends_with(exit_code)  # first: a second stop ends it at once
         print(f"\n{message}", file=sys.stderr, flush=True)
-        return exit_code
+    if as_the_program:
+        runtime.the_program_ends_with(exit_code)
+    return exit_code
 
 
 def _main(argv: list[str] | None) -> int:
@@ -320,10 +343,6 @@ def _main(argv: list[str] | None) -> int:
         return 2
     environment.apply()
     configure_logging(getattr(args, "verbose", False))
-    from .pack import allow_worker_processes
-
-    allow_worker_processes()  # this command's main module is import-safe for worker processes
-
     from .errors import UserError
     from .publish import ArchiveError, MonthLocked
 

@@ -25,6 +25,7 @@ def region_run_command(args) -> int:
     from .region import config, dispatch
 
     started = time.monotonic()
+    _check_month(args.month)
     region = config.load(args.region)
     councils = config.load_councils(region)
     month = args.month or _agreed_month(councils)
@@ -39,13 +40,21 @@ def region_run_command(args) -> int:
     if runnable:
         outcomes += _run_councils(args, region, month, runnable, concurrency)
     outcomes.sort(key=lambda outcome: [c.id for c in region.councils].index(outcome.council_id))
-    pack = _write_pack(region, month, councils, outcomes)
+    from .region.pack import NothingPublished
+
+    try:
+        pack = _write_pack(region, month, councils, outcomes)
+    except NothingPublished:
+        pack = None
     succeeded = [o for o in outcomes if o.succeeded]
     print(f"\nDone in {time.monotonic() - started:.1f} s: {len(succeeded)} of {len(outcomes)} councils "
           f"{'published or unchanged' if succeeded else 'published'}.")
     for outcome in outcomes:
         if not outcome.succeeded:
             print(f"  {outcome.council_id} {outcome.outcome}: {_indent(outcome.detail)}")
+    if pack is None:
+        print(f"  No regional pack: no council has published {month}.")
+        return 1
     print(f"  The regional pack: {pack.folder / 'region_pack.html'} (and .pdf, .xlsx, region_scorecard.csv), "
           f"from {pack.councils_included} councils' published scorecards.")
     print(f"  Each council's outcome: {pack.folder / 'region_runs.csv'}")
@@ -98,13 +107,13 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n      ")
 
 
-def _require_server() -> None:
+def _require_server(what: str = "a regional run needs a Prefect server that its workers share") -> None:
     from .errors import UserError
 
     url = os.environ.get("PREFECT_API_URL")
     if not url:
         raise UserError(
-            "a regional run needs a Prefect server that its workers share.\n"
+            f"{what}.\n"
             "  How to fix: start one (prefect server start), export PREFECT_API_URL=http://HOST:4200/api here and on\n"
             "  each worker's machine, start workers (scorecard region worker --region DIR), then run again;\n"
             "  or run everything on this machine with --local-workers 2 (docs/operations.md, \"Regions\")."
@@ -112,6 +121,15 @@ def _require_server() -> None:
     if not prefect_api.answers(url, timeout=5):
         raise UserError(f"the Prefect server at {url} does not answer.\n"
                         "  How to fix: start it (prefect server start), or check PREFECT_API_URL.")
+
+
+def _check_month(month: str | None) -> None:
+    """A --month that is not YYYY-MM stops the command before anything starts (it also names
+    the regional pack's folder)."""
+    if month is not None:
+        from .periods import parse_month
+
+        parse_month(month)  # ValueError: "month must look like YYYY-MM ...", reported by cli.py
 
 
 def _agreed_month(councils) -> str:
@@ -143,6 +161,7 @@ def region_pack_command(args) -> int:
     """The regional pack again from what the councils have published (nothing is run)."""
     from .region import config, pack
 
+    _check_month(args.month)
     region = config.load(args.region)
     councils = config.load_councils(region)
     written = pack.write_region_month(region, args.month, councils, outcomes=None)
@@ -158,7 +177,7 @@ def region_worker_command(args) -> int:
     from .region import config
     from .region.local import ChildProcess, worker_command
 
-    _require_server()
+    _require_server("a worker needs the Prefect server it takes the councils' runs from")
     pool = args.pool
     if pool is None:
         pool = config.load(args.region).work_pool if args.region else config.DEFAULT_WORK_POOL

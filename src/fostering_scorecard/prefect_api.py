@@ -14,9 +14,9 @@ flow then finds an API address and never imports the server.
 Like Prefect's own, the server listens on 127.0.0.1 only, serves no UI, keeps its database in
 PREFECT_HOME, and is stopped when the command ends (runtime.leave_nothing_behind; at exit
 otherwise). It never outlives the command: on Linux the kernel kills it when the command dies,
-even by SIGKILL (runtime.die_with_this_thread), and it runs in a process group of its own, so
-Ctrl-C in the terminal reaches only the command, which still needs the server to record that
-the flow run stopped, and then stops it. If it cannot start, the command falls back to
+even by SIGKILL (child_processes.die_with_this_thread), and it runs in a process group of its
+own, so Ctrl-C in the terminal reaches only the command, which still needs the server to record
+that the flow run stopped, and then stops it. If it cannot start, the command falls back to
 Prefect's ephemeral mode: slower, same result.
 
 serve() is Prefect's serve, with a stop that takes seconds even when the Prefect server has

@@ -27,10 +27,11 @@ import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import pack, publication_check, publish, validation
+from . import publication_check, publish, validation
 from .errors import FileProblem
 from .events import Runner, StepEvent, listening, status_words  # noqa: F401 (callers take them from the spine)
 from .models import MonthFigures  # noqa: F401
+from .pack.writer import WRITER_MODULES, load_writers
 from .project import Project
 from .project import load as load_project
 from .steps import (  # noqa: F401 (the steps and their context, as callers know them from the spine)
@@ -58,13 +59,13 @@ from .validation import SuiteRunner, ValidatedExtract
 STEPS = ("prepare", "ingest", "validate", "compute", "publish")
 
 
-# Imported by later steps (validation, the pack); about 4-6 s in all, Great Expectations most.
-HEAVY_MODULES = ("great_expectations", "fostering_scorecard.pack.pdf", "openpyxl")
+# Imported by later steps: validation (Great Expectations, most of the 4-6 s) and the pack's
+# writers (pack.writer.WRITER_MODULES: matplotlib, openpyxl, typst, Jinja2).
+HEAVY_MODULES = ("great_expectations", *WRITER_MODULES)
 
 
 def warm_up() -> threading.Thread:
-    """Import the heavy libraries of the later steps in a background thread, then start the
-    pack's worker server.
+    """Import the heavy libraries of the later steps in a background thread.
 
     Started once Prefect is imported, it overlaps those imports with the flow run's start (an
     ephemeral Prefect server starts in another process while this one waits) and with the
@@ -74,15 +75,11 @@ def warm_up() -> threading.Thread:
     def import_all() -> None:
         import importlib
 
-        for module in HEAVY_MODULES:
-            try:
-                importlib.import_module(module)
-            except Exception:  # noqa: BLE001 - the step that needs it imports it again and reports
-                return
-        # The pack's worker processes fork from a server that imports the drawing modules once;
-        # started now, it is ready when the pack is written.
-        if pack.worker_processes_allowed():
-            pack.start_worker_server()
+        try:
+            importlib.import_module("great_expectations")
+            load_writers()
+        except Exception:  # noqa: BLE001 - the step that needs it imports it again and reports
+            return
 
     thread = threading.Thread(target=import_all, name="scorecard-warm-up", daemon=True)
     thread.start()

@@ -5,9 +5,9 @@
 
 - **One run folder.** Every temporary file of the command, and of the processes it starts,
   lives in <tmp>/scorecard-run-<pid>/ (TMPDIR points there, so libraries' temporary files land
-  there too: multiprocessing's pymp-*, Great Expectations' docs site, Prefect's result storage).
-  It is removed when the command ends; run folders of commands no longer running (killed) are
-  removed when the next command starts.
+  there too: Great Expectations' docs site, Prefect's result storage). It is removed when the
+  command ends; run folders of commands no longer running (killed) are removed when the next
+  command starts.
 - **Stopping is orderly.** SIGTERM and SIGHUP stop the command as Ctrl-C does: a Stopped
   exception (a KeyboardInterrupt) unwinds every `with` block, so the month's lock is released,
   a half-written version is removed and the processes below are stopped. A second signal, or
@@ -16,17 +16,23 @@
 - **A stop is never lost.** A stop raised where it cannot propagate (the handler runs wherever
   the main thread is, e.g. in a weakref callback of the garbage collector) is raised again
   (_on_unraisable); one that a library turns into its own error (DuckDB, pydantic) still ends
-  the command as a stop; long work checks for one swallowed on the way (stop_if_asked).
+  the command as a stop; one swallowed on the way ends it at a checkpoint (stop_if_asked), or
+  when the grace period is over.
 - **Processes die with the command.** Even killed by SIGKILL, on Linux (child_processes.py:
-  the temporary Prefect server, prefect_api.py; the pack's workers, pack/workers.py). At the
-  end the command stops them itself, with the stops registered by on_stop(), and
-  multiprocessing's own helper processes (the forkserver and the resource tracker), so none
-  is left once the command has returned. A process is started under starting_process(), so
-  that none starts once the command is ending.
+  the temporary Prefect server, prefect_api.py; a one-machine region's server and workers,
+  region/local.py). At the end the command stops them itself, with the stops registered by
+  on_stop(), so none is left once the command has returned. A process is started under
+  starting_process(), so that none starts once the command is ending.
+- **The program around it** (cli.main): a stop before the command or after it has returned
+  (while Python runs the libraries' exit handlers) is handled too (on_program_stop).
+
+One piece, over 400 lines: the run folder, the stop signals and the end of the command share
+one state (_Session) and its lock, and each step of the end depends on the others' order.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import re
@@ -39,18 +45,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from . import child_processes
-
 RUN_FOLDER_PREFIX = "scorecard-run-"
 _RUN_FOLDER_NAME = re.compile(rf"^{RUN_FOLDER_PREFIX}(\d+)(-.+)?$")
 OWNER_FILE = ".owner"  # the owning process's start time: a pid alone can be reused
 # After a stop signal, how long the orderly stop may take before the command ends at once.
 STOP_GRACE_SECONDS = 15.0
-# A socket's path has room for about 100 bytes (108 on Linux, 104 on macOS), and multiprocessing
-# puts the forkserver's socket in its own temporary folder (pymp-*/listener-*, 32 bytes). Under
-# a TMPDIR too long for that, that one folder is made here instead (see folder_for_sockets).
-SOCKET_PATH_LIMIT = 100
-SHORT_TEMP_BASE = "/tmp"
 STOP_SIGNALS = ("SIGTERM", "SIGHUP")  # handled as Ctrl-C (SIGINT) is
 
 
@@ -107,8 +106,7 @@ def leave_nothing_behind() -> Iterator[Path]:
         yield _session.folder
         return
     base = Path(tempfile.gettempdir())
-    for folder in {base, Path(SHORT_TEMP_BASE)}:
-        clear_leftovers(folder)
+    clear_leftovers(base)
     session = _Session(_make_run_folder(base))
     saved_tmpdir, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"] = str(session.folder)  # for the processes the command starts
@@ -162,7 +160,7 @@ def in_session() -> bool:
 
 
 def stop_if_asked() -> None:
-    """A checkpoint for long work (e.g. the pack's charts): raise Stopped if a stop was asked
+    """A checkpoint before a month is published (publish.versions): raise Stopped if a stop was asked
     for. Work only gets here after a stop if a library swallowed it (an `except BaseException`
     that does not re-raise); the run would otherwise carry on until the grace period ends."""
     session = _session
@@ -182,24 +180,58 @@ def on_stop(callback: Callable[[], None], pid: int | None = None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# The program around the command
+
+
+_program_exit_code: int | None = None  # set once the command has returned
+
+
+def handle_stops_for_the_program() -> None:
+    """For the `scorecard` process as a whole, outside leave_nothing_behind (which handles the
+    stop signals its own way while it runs): before the command has returned, Ctrl-C, SIGTERM
+    and SIGHUP raise Stopped (one line, exit 128 + the signal); after (the_program_ends_with),
+    they end the process at once (on_program_stop), and the process ends after the libraries'
+    exit handlers (_end_the_process). Call first, from the main thread."""
+    if threading.current_thread() is threading.main_thread():
+        _install_handlers(on_program_stop)
+        atexit.register(_end_the_process)  # before any library registers its own: runs after them
+
+
+def the_program_ends_with(exit_code: int) -> None:
+    """The command has returned exit_code: only Python's exit is left."""
+    global _program_exit_code
+    _program_exit_code = exit_code
+
+
+def on_program_stop(signum: int, frame) -> None:
+    """Once the command has returned, only Python's exit is left (libraries' exit handlers:
+    Prefect sends its last log lines); everything the command started is stopped and its run
+    folder removed. A stop then ends the process at once with the command's own exit code:
+    otherwise Python would print a traceback from inside an exit handler, or die of the
+    signal, after the command had printed its outcome."""
+    if _program_exit_code is None:
+        raise Stopped(signum)
+    _exit_now(_program_exit_code)
+
+
+def _end_the_process() -> None:
+    """The last exit handler: end the process here, with the command's exit code. Python's own
+    finalization, which would follow, first restores the default action of each signal, then
+    frees every module (Prefect, pandas, ...): a stop in that time would kill the process (exit
+    -15 after the command printed that the month was published)."""
+    if _program_exit_code is not None:  # else the command did not return (an unexpected error)
+        _exit_now(_program_exit_code)
+
+
+def _exit_now(exit_code: int) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(exit_code)
+
+
+# ---------------------------------------------------------------------------------------------
 # The run folder
-
-
-def folder_for_sockets() -> None:
-    """Before multiprocessing starts its forkserver: if the run folder is too deep for the
-    socket multiprocessing puts in it, give multiprocessing a temporary folder in
-    SHORT_TEMP_BASE, named as a run folder (so the next command removes it if this one is
-    killed), and removed as multiprocessing removes its own. Python's multiprocessing has no
-    public setting for this folder: this sets it as multiprocessing.util.get_temp_dir does."""
-    from multiprocessing import process, util
-
-    config = process.current_process()._config
-    deepest = Path(tempfile.gettempdir()) / "pymp-12345678" / "listener-12345678"
-    if config.get("tempdir") or len(os.fsencode(str(deepest))) <= SOCKET_PATH_LIMIT or not os.path.isdir(SHORT_TEMP_BASE):
-        return
-    folder = tempfile.mkdtemp(prefix=f"{RUN_FOLDER_PREFIX}{os.getpid()}-pymp-", dir=SHORT_TEMP_BASE)
-    util.Finalize(None, util._remove_temp_dir, args=(shutil.rmtree, folder), exitpriority=-100)
-    config["tempdir"] = folder
 
 
 def clear_leftovers(base: Path) -> list[Path]:
@@ -277,11 +309,16 @@ def _restore_environment(key: str, value: str | None) -> None:
 def _install_stop_handlers() -> dict[int, object]:
     if threading.current_thread() is not threading.main_thread():
         return {}  # signal handlers can only be set in the main thread
+    return _install_handlers(on_stop_signal)
+
+
+def _install_handlers(handler) -> dict[int, object]:
+    """handler for Ctrl-C (SIGINT) and STOP_SIGNALS; returns the handlers before."""
     saved = {}
     for name in ("SIGINT", *STOP_SIGNALS):
         number = getattr(signal, name, None)
         if number is not None:
-            saved[number] = signal.signal(number, on_stop_signal)
+            saved[number] = signal.signal(number, handler)
     return saved
 
 
@@ -382,7 +419,6 @@ def _end_at_once(session: _Session, signum: int) -> None:
     for pid in list(session.kill_pids):
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-    child_processes.kill_multiprocessing_helpers()
     shutil.rmtree(session.folder, ignore_errors=True)
     with contextlib.suppress(Exception):
         sys.stderr.write(f"\n{Stopped(signum).message()}\n")
@@ -391,8 +427,8 @@ def _end_at_once(session: _Session, signum: int) -> None:
 
 
 def _stop_everything(session: _Session) -> None:
-    """The orderly end: the registered stops (last first), then multiprocessing's helpers."""
-    for callback in [*reversed(session.stop_callbacks), child_processes.stop_multiprocessing_helpers]:
+    """The orderly end: the registered stops, last first."""
+    for callback in reversed(session.stop_callbacks):
         try:
             callback()
         except Exception:  # noqa: BLE001 - stop the rest regardless (they end at exit anyway)

@@ -19,20 +19,15 @@ only when a pack is written, so importing the package is quick):
     pdf.py          the PDF writer
     html.py         the offline HTML writer
     excel.py        the workbook writer
-    workers.py      the worker processes that draw charts and workbooks (forkserver)
     writer.py       write_pack: both packs, every format, in a fixed order
 """
 
 from .view import HISTORY_COLUMNS, SCORECARD_COLUMNS, make_views
-from .workers import allow_worker_processes, start_worker_server, worker_processes_allowed
 from .writer import write_pack
 
 __all__ = [
     "HISTORY_COLUMNS",
     "SCORECARD_COLUMNS",
-    "allow_worker_processes",
     "make_views",
-    "start_worker_server",
-    "worker_processes_allowed",
     "write_pack",
 ]

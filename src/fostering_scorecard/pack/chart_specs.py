@@ -105,9 +105,12 @@ def trend_chart(metric, row: dict, points: list[dict], month: str) -> ChartSpec 
            f"Lowest {format_value(unit, low[1])} in {month_label(low[0])}, highest {format_value(unit, high[1])} in {month_label(high[0])}.")
     if targets[-1] is not None:
         alt += f" Target line at {format_value(unit, targets[-1])} in {month_label(months[-1])}."
-    missing = len(values) - len(shown)
-    if missing:
-        alt += f" {missing} month{'s' if missing != 1 else ''} without a figure shown (small numbers or not available)."
+    hidden = sum(isinstance(p.get("value"), str) for p in points)  # "c": small numbers
+    absent = len(values) - len(shown) - hidden
+    if hidden:
+        alt += f" {hidden} month{'s' if hidden != 1 else ''} not shown (small numbers)."
+    if absent:
+        alt += f" {absent} month{'s' if absent != 1 else ''} without a figure."
     columns = ["Month", "Figure", metric.numerator]
     if metric.denominator:
         columns.append(metric.denominator)

@@ -45,8 +45,10 @@ FONT_FALLBACK = "Verdana, sans-serif"  # the browser's font when DejaVu Sans is 
 CHAR_WIDTH = 0.62  # DejaVu Sans' widest common letters, in ems: room for a text without measuring it
 MONTH_LABEL_SAMPLE = "Sep 2025"  # as wide as any month label: half of it must fit beside the plot
 POINTS_PER_INCH = 72
+FINANCIAL_YEAR_LABELS = [0, 3, 6, 9, 11]  # which months of April..March get a label
 
 matplotlib.rcParams.update({**MATPLOTLIB_SETTINGS, "svg.fonttype": "none"})
+matplotlib.use("Agg")  # files only, never a window: whatever MPLBACKEND or the machine's default says
 # The series of a line chart, in the order of the palette: colour, marker and dash differ.
 SERIES_STYLES = [
     {"color": PALETTE["dark_blue"], "marker": "o", "linestyle": "-", "linewidth": 2.0},
@@ -57,7 +59,9 @@ SERIES_STYLES = [
 TARGET_STYLE = {"color": PALETTE["orange"], "marker": "", "linestyle": "--", "linewidth": 1.5}
 BAR_COLOURS = {"funnel": PALETTE["dark_blue"], "breakdown": PALETTE["turquoise"]}
 BAR_HEIGHT = 10.0  # points
-BAR_GAP = 7.0  # points between a bar and the next label
+BAR_GAP = 6.0  # points between a bar's row and the next
+LINE_PT = CHART_TEXT_PT + 2  # a label's line, in points
+LABEL_COLUMN = 0.5  # the bar labels' share of a bar chart's width
 
 
 def text_width(text: str, size: float = CHART_TEXT_PT) -> float:
@@ -235,7 +239,9 @@ def _draw_financial_year(chart: Chart, spec: ChartSpec) -> None:
         chart.text(plot.x(latest) + 6, this_y, data["this_year_text"], size=VALUE_TEXT_PT, weight="bold", va="center_baseline")
     if last_y is not None:
         chart.text(plot.x(11) + 6, last_y, data["last_year_text"], va="center_baseline")
-    plot.x_labels(xs, [month_label(m)[:3] for m in data["months"]])
+    # Apr, Jul, Oct, Jan and Mar: twelve month names do not fit side by side at 8 pt
+    shown = FINANCIAL_YEAR_LABELS
+    plot.x_labels(shown, [month_label(data["months"][i])[:3] for i in shown])
 
 
 def _draw_benchmark(chart: Chart, spec: ChartSpec) -> None:
@@ -253,34 +259,40 @@ def _draw_benchmark(chart: Chart, spec: ChartSpec) -> None:
 
 
 def _draw_bars(chart: Chart, spec: ChartSpec) -> None:
-    """Horizontal bars, each under its label (labels are long plain-English words), the value
-    written at the bar's end; a value not shown ("c") has no bar, only its text."""
+    """Horizontal bars, each beside its label (long plain-English words, wrapped in a column on
+    the left), the value written at the bar's end; a value not shown ("c") has no bar, only its
+    text."""
     data = spec.data
     values, shown = data["values"], data["shown"]
     largest = max([v for v in values if v is not None] + [1])
     longest_value = max(text_width(s, CHART_TEXT_PT) for s in shown)
-    left, right = 6.0, chart.width - 10 - longest_value
+    labels_width = chart.width * LABEL_COLUMN
+    left, right = 6.0 + labels_width + 6, chart.width - 10 - longest_value
     y = chart.height - 4
     bars = []
     for label, value, words in zip(data["labels"], values, shown):
-        for line in wrap(label, int((chart.width - 12) / (CHART_TEXT_PT * CHAR_WIDTH))).split("\n"):
-            y -= CHART_TEXT_PT + 2
-            chart.text(left, y, line, va="baseline")
-        y -= 4 + BAR_HEIGHT
+        lines = _label_lines(label, labels_width)
+        row = max(len(lines) * LINE_PT, BAR_HEIGHT)
+        for i, line in enumerate(lines):
+            chart.text(6.0, y - (i + 1) * LINE_PT + 2, line, va="baseline")
+        middle = y - row / 2
         length = (right - left) * (value or 0) / largest
         if value:
-            bars.append(Rectangle((left, y), length, BAR_HEIGHT))
-        chart.text(left + length + 4, y + BAR_HEIGHT / 2, words, va="center_baseline", weight="bold" if value is not None else "normal")
-        y -= BAR_GAP
+            bars.append(Rectangle((left, middle - BAR_HEIGHT / 2), length, BAR_HEIGHT))
+        chart.text(left + length + 4, middle, words, va="center_baseline", weight="bold" if value is not None else "normal")
+        y -= row + BAR_GAP
     chart.figure.add_artist(PatchCollection(bars, facecolor=BAR_COLOURS[spec.kind], edgecolor="none", transform=chart.points))
 
 
+def _label_lines(label: str, width_pt: float) -> list[str]:
+    return wrap(label, int(width_pt / (CHART_TEXT_PT * CHAR_WIDTH))).split("\n")
+
 
 def bar_chart_height(labels: list[str], width: float) -> float:
-    """The height in inches a bar chart needs: its labels (wrapped to the width) and bars."""
-    per_line = int((width * POINTS_PER_INCH - 12) / (CHART_TEXT_PT * CHAR_WIDTH))
-    lines = sum(len(wrap(label, per_line).split("\n")) for label in labels)
-    return (4 + lines * (CHART_TEXT_PT + 2) + len(labels) * (4 + BAR_HEIGHT + BAR_GAP) + 4) / POINTS_PER_INCH
+    """The height in inches a bar chart needs: a row per label (its lines, wrapped to the label
+    column, or the bar if taller) and a gap between rows."""
+    rows = [max(len(_label_lines(label, width * POINTS_PER_INCH * LABEL_COLUMN)) * LINE_PT, BAR_HEIGHT) for label in labels]
+    return (4 + sum(rows) + BAR_GAP * (len(rows) - 1) + 4) / POINTS_PER_INCH
 
 
 def wrap(text: str, width: int) -> str:

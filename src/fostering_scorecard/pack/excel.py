@@ -60,7 +60,7 @@ SUMMARY_HEADINGS = [
 SUMMARY_WIDTHS = [46, 20, 11, 20, 12, 12, 12, 12, 26, 60, 11, 24, 11, 16, 12, 24, 12, 24, 44]
 DATA_HEADINGS = ["Indicator", "Area", "Month", "Value", "Numerator", "Denominator", "Target", "Status", "Note"]
 DATA_WIDTHS = [46, 20, 11, 12, 12, 12, 12, 12, 50]
-BENCHMARK_HEADINGS = ["Indicator", "Year to", "This council (DfE)", "England", "Region", "Region name",
+BENCHMARK_HEADINGS = ["Indicator", "Year to", "{council} (DfE)", "England", "Region", "Region name",
                       "Statistical neighbours (median)", "Neighbours in the median", "Neighbours", "Note"]
 BENCHMARK_WIDTHS = [46, 14, 12, 12, 12, 20, 14, 12, 30, 50]
 RULE_HEADINGS = ["Extract", "Problem", "Outcome", "Rows", "New", "Still open", "Fixed", "How to fix it"]
@@ -244,7 +244,9 @@ def _benchmark_sheet(ws, view, tables: set[str]) -> None:
     for line in view.indicators:  # a benchmarked indicator with no DfE year yet says why
         if line.benchmark.startswith("DfE:") and line.metric_id not in shown:
             table.append([line.title, None, None, None, None, line.region_name, None, None, None, line.benchmark])
-    write_table(ws, 1, BENCHMARK_HEADINGS, table, tables, BENCHMARK_WIDTHS, empty="no national benchmark")
+    # the council's own column is headed with its name, as DfE's tables do
+    headings = [h.format(council=view.council_name) for h in BENCHMARK_HEADINGS]
+    write_table(ws, 1, headings, table, tables, BENCHMARK_WIDTHS, empty="no national benchmark")
 
 
 def _breakdown_sheet(ws, view, tables: set[str]) -> None:

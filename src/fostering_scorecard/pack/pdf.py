@@ -32,23 +32,40 @@ RULE = "#B1B4B6"  # table row lines
 CHART_STACKS = 3  # charts side by side on an area page (style.CHART_SIZE is a third of the width)
 GROUP_COLUMNS = 2  # page 1's other indicators, side by side
 PDF_STANDARDS = ["ua-1"]
+AREA_KEPT_WHOLE_PT = 480  # an area this tall or less is kept on one page (the page holds about 520 pt); a taller one flows
 
 
 class PdfError(RuntimeError):
     """typst could not typeset the pack; the message names the template line and the problem."""
 
 
-@functools.lru_cache(maxsize=1)
-def _compiler():
-    """One typst compiler per process: fonts from matplotlib's data folder only."""
+@functools.lru_cache(maxsize=2)
+def _compiler(template: str):
+    """One typst compiler per template and process (templates/<folder>/<file>.typ): fonts from
+    matplotlib's data folder only, never the machine's."""
     import matplotlib
     import typst
 
     from ..resources import template_dir
 
+    folder, name = template.split("/")
     fonts_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(fonts_dir)])
-    return typst.Compiler(template_dir("pack") / "pack.typ", font_paths=fonts, ignore_system_fonts=True)
+    return typst.Compiler(template_dir(folder) / name, font_paths=fonts, ignore_system_fonts=True)
+
+
+def typeset(template: str, input_name: str, document: dict, as_at: dt.date) -> bytes:
+    """A tagged PDF (PDF/UA-1) of `document`, given to the typst template as sys.inputs
+    [input_name] in JSON. Its timestamp is the as-at date, so the bytes depend on the document
+    alone. The council pack (templates/pack/pack.typ) and the regional pack use it."""
+    import typst
+
+    when = dt.datetime(as_at.year, as_at.month, as_at.day, tzinfo=dt.UTC)
+    data = json.dumps(document, ensure_ascii=False, sort_keys=True)
+    try:
+        return _compiler(template).compile(format="pdf", sys_inputs={input_name: data}, pdf_standards=PDF_STANDARDS, timestamp=when)
+    except typst.TypstError as error:
+        raise PdfError(f"templates/{template}: {error.message}") from None
 
 
 def _spark(line: IndicatorLine) -> dict:
@@ -73,7 +90,8 @@ def _target_line(line: IndicatorLine) -> dict:
 
 def _other_line(line: IndicatorLine) -> dict:
     note = line.withheld or (line.benchmark if line.benchmark_figures is not None else "")
-    return {"title": line.title, "value": line.value, "year": f"{line.year_arrow} {line.year_words}", "note": note}
+    return {"title": line.title, "value": line.value, "year": f"{line.year_arrow} {line.year_words}", "note": note,
+            "spark": _spark(line)}
 
 
 def _table_line(line: IndicatorLine) -> dict:
@@ -86,7 +104,7 @@ def _table_line(line: IndicatorLine) -> dict:
 
 def _height(group: dict) -> int:
     """About how many printed lines a group of page 1's other indicators takes."""
-    return sum(max(1, -(-len(line["title"]) // 28)) + (-(-len(line["note"]) // 36)) for line in group["lines"])
+    return 1 + sum(max(1, -(-len(line["title"]) // 38)) + (-(-len(line["note"]) // 46)) for line in group["lines"])
 
 
 def _balanced_columns(groups: list[dict], columns: int = GROUP_COLUMNS) -> list[list[dict]]:
@@ -135,12 +153,44 @@ def _stacks(charts: list[dict], count: int = CHART_STACKS) -> list[list[dict]]:
     return stacks
 
 
+def _area_page(page, svg_for: Callable[[ChartSpec], bytes]) -> dict:
+    lines = [_table_line(line) for line in page.lines]
+    stacks = _stacks([_chart(c, svg_for) for c in page.charts])
+    # About how tall the area prints, in points: its heading, the table (a row of one or two
+    # lines) and the tallest stack of charts; kept on one page when that fits (the template).
+    has_benchmark = any(line.benchmark_figures is not None or line.benchmark.startswith("DfE") for line in page.lines)
+    # one chart and no benchmark column: the chart beside the table, which has room at two thirds of the width
+    side = len(page.charts) == 1 and not has_benchmark
+    rows = sum(24 if len(line["title"]) > (35 if side else 60) or line["counts"] else 13 for line in lines)
+    charts = max((sum(c["height"] for c in stack) for stack in stacks), default=0)
+    height = 40 + (max(rows, charts) if side else rows + charts)
+    return {"area": page.area, "new_page": False, "lines": lines, "chart_stacks": stacks, "has_benchmark": has_benchmark,
+            "side": side, "keep_together": height <= AREA_KEPT_WHOLE_PT}
+
+
+def _two_column_cuts(groups: list[dict]) -> list[list[list[dict]]]:
+    """Every way to cut the groups, in order, into a left and a right column, the most even
+    (by _height) first: the template measures them and takes the first that fits."""
+    if len(groups) < 2:
+        return [[groups]] if groups else []
+    heights = [_height(g) for g in groups]
+    cuts = sorted(range(1, len(groups)), key=lambda k: (abs(sum(heights[:k]) - sum(heights[k:])), k))
+    return [[groups[:k], groups[k:]] for k in cuts]
+
+
 def _others_options(groups: list[dict]) -> list[dict]:
-    """Page 1's other indicators laid out whole, then without the last group, and so on: the
-    template draws the first that fits on page 1 and opens page 2 with the rest."""
+    """Page 1's other indicators: every group, in every cut into columns (the most even first),
+    then without the last group, and so on. The template draws the first option that fits on
+    page 1 and opens page 2 with the rest, so an estimate that is off costs a better cut, never
+    a group pushed over needlessly."""
     if not groups:
         return []
-    return [{"columns": _balanced_columns(groups[:n]), "rest": _balanced_columns(groups[n:])} for n in range(len(groups), -1, -1)]
+    options = []
+    for n in range(len(groups), -1, -1):
+        rest = _balanced_columns(groups[n:])
+        cuts = _two_column_cuts(groups[:n]) if GROUP_COLUMNS == 2 else [_balanced_columns(groups[:n])]
+        options += [{"columns": columns, "rest": rest} for columns in (cuts or [[]])]
+    return options
 
 
 def document(view: PackView, svg_for: Callable[[ChartSpec], bytes]) -> dict:
@@ -172,10 +222,7 @@ def document(view: PackView, svg_for: Callable[[ChartSpec], bytes]) -> dict:
         "others_options": _others_options([{"area": g.area, "lines": [_other_line(line) for line in g.lines]} for g in view.groups]),
         "withheld": _withheld_sentences(view),
         "key": view.key, "footnotes": view.footnotes, "about": about,
-        "pages": [{"area": p.area, "new_page": False, "lines": [_table_line(line) for line in p.lines],
-                   "has_benchmark": any(line.benchmark_figures is not None or line.benchmark.startswith("DfE") for line in p.lines),
-                   "chart_stacks": _stacks([_chart(c, svg_for) for c in p.charts])}
-                  for p in view.pages],
+        "pages": [_area_page(p, svg_for) for p in view.pages], "chart_width_in": CHART_SIZE[0],
         "quality": quality,
         "colours": {"text": TEXT, "dark_blue": PALETTE["dark_blue"], "orange": PALETTE["orange"], "warning": WARNING_COLOUR,
                     "rule": RULE, "panel": PANEL},
@@ -183,18 +230,11 @@ def document(view: PackView, svg_for: Callable[[ChartSpec], bytes]) -> dict:
 
 
 def pdf_bytes(view: PackView, svg_for: Callable[[ChartSpec], bytes]) -> bytes:
-    """The view's PDF. The timestamp is the as-at date, so the bytes depend on the view alone."""
-    import typst
-
-    when = dt.datetime(view.as_at.year, view.as_at.month, view.as_at.day, tzinfo=dt.UTC)
-    data = json.dumps(document(view, svg_for), ensure_ascii=False, sort_keys=True)
-    try:
-        return _compiler().compile(format="pdf", sys_inputs={"pack": data}, pdf_standards=PDF_STANDARDS, timestamp=when)
-    except typst.TypstError as error:
-        raise PdfError(f"templates/pack/pack.typ: {error.message}") from None
+    """The view's PDF."""
+    return typeset("pack/pack.typ", "pack", document(view, svg_for), view.as_at)
 
 
 def write_pack_pdfs(packs: list[tuple[Path, PackView]], svg_for: Callable[[ChartSpec], bytes]) -> None:
-    """One PDF per (path, view); svg_for(spec) gives a chart's SVG (PackWorkers)."""
+    """One PDF per (path, view); svg_for(spec) gives a chart's SVG (writer.Drawings)."""
     for path, view in packs:
         Path(path).write_bytes(pdf_bytes(view, svg_for))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 ALL_ROWS = "(all rows)"  # the report's line per extract (validation/report.py ALL_ROWS)
 EXTRACT_COLUMNS = ["Extract", "Rows read", "Accepted", "Set aside", "Share set aside"]
+CONTRACT_PATH = "docs/data-contract.md"
 RULE_COLUMNS = ["Extract", "Problem", "Outcome", "Rows", "New", "Still open", "Fixed", "How to fix it"]
 SET_ASIDE, KEPT = "set aside", "kept (warning)"
 # The same rules grouped under their problem (the PDF: a long problem is written once)
@@ -90,6 +91,12 @@ def _int(value) -> int:
         return 0
 
 
+def _plain_fix(text) -> str:
+    """The rule's fix as a page says it: the data contract by its name, not its file path
+    (data_quality.csv keeps the path)."""
+    return str(text or "").replace(CONTRACT_PATH, "the data contract")
+
+
 def _maybe_int(value) -> int | None:
     return None if value in (None, "") else _int(value)
 
@@ -110,7 +117,7 @@ def data_quality(quality_rows: list[dict]) -> DataQuality:
                 file=str(r["file"]), problem=str(r.get("meaning") or r.get("detail") or r["rule_id"]),
                 outcome=SET_ASIDE if severity == "error" else KEPT,
                 rows=_int(r.get("rows")), new=_maybe_int(r.get("new")), still_open=_maybe_int(r.get("still_open")),
-                fixed=_maybe_int(r.get("fixed")), fix=str(r.get("example_fix") or ""), rule_id=str(r["rule_id"]),
+                fixed=_maybe_int(r.get("fixed")), fix=_plain_fix(r.get("example_fix")), rule_id=str(r["rule_id"]),
             ))
     read = sum(e.rows_read for e in extracts)
     aside = sum(e.rows_set_aside for e in extracts)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..periods import financial_year, financial_year_start, months_elapsed_in_financial_year, shift_month
 from .comparators import Comparison, YearFigures
-from .disclosure import SUPPRESSED, WITHHELD_REASON
+from .disclosure import SUPPRESSED, SUPPRESSED_RAG_REASON, WITHHELD_REASON
 from .formatting import (
     NO_VALUE,
     change_text,
@@ -157,8 +157,10 @@ def _status(metric, row: dict, fy_target: YearTarget | None, judged_hidden: str 
         return rag, RAG_SHAPES[rag], f"Not rated ({why.split(':')[0] if why != NO_VALUE else 'no data'})", why
     elif value == SUPPRESSED or isinstance(value, str):
         rag = "Not rated"
-        why = row.get("rag_reason") or f"suppressed: {SMALL_NUMBERS}"
-        return rag, RAG_SHAPES[rag], f"Not rated ({why.split(': ', 1)[0]})", why
+        why = row.get("rag_reason") or SUPPRESSED_RAG_REASON
+        # the reason in words where it is short ("suppressed: small numbers"), else its first word
+        said = SUPPRESSED_RAG_REASON if why.startswith(SUPPRESSED_RAG_REASON) else why.split(": ", 1)[0]
+        return rag, RAG_SHAPES[rag], f"Not rated ({said})", why
     if rag not in ("Green", "Amber", "Red"):
         why = row.get("rag_reason") or "no target"
         return "Not rated", RAG_SHAPES["Not rated"], f"Not rated ({why})", why

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .. import tables
+from .. import runtime, tables
 from ..errors import FileProblem
 from .archive import ARCHIVE
 from .files import private_mkdir, write_atomically
@@ -164,6 +164,8 @@ def publish_version(
         private_mkdir(work_dir)
         write_files(work_dir)
         archive(store.archive_dir)
+        # A stop that a library swallowed on the way must not publish the month after all.
+        runtime.stop_if_asked()
     except BaseException:
         shutil.rmtree(work_dir, ignore_errors=True)
         raise

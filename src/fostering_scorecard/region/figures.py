@@ -159,22 +159,25 @@ def rank_councils(published: dict[str, float], unit: str, direction: str) -> tup
 
 
 def _benchmarks(region: Region, councils: list[PublishedCouncil], metric_id: str) -> tuple[float | None, float | None, str]:
-    """England (and the DfE region's figure) for the indicator, as the councils' packs give
-    them: only when every council that gives one gives the same."""
+    """England (and the DfE region's figure) for the indicator at the latest DfE year the
+    councils' packs give (benchmarks.csv has a row per year, "2024-03-31"): only when every
+    council that gives one gives the same year and the same figure. The year is returned as
+    "2024" (31 March of it)."""
     englands, dfe_regions, years = set(), set(), set()
     for council in councils:
-        for row in council.benchmarks:
-            if row.get("metric_id") != metric_id or not row.get("year"):
-                continue
-            years.add(row["year"])
-            englands.add(number(row.get("england")))
-            if region.dfe_region and row.get("region_name") == region.dfe_region:
-                dfe_regions.add(number(row.get("region")))
+        rows = [row for row in council.benchmarks if row.get("metric_id") == metric_id and row.get("year")]
+        if not rows:
+            continue
+        latest = max(rows, key=lambda row: row["year"])
+        years.add(latest["year"])
+        englands.add(number(latest.get("england")))
+        if region.dfe_region and latest.get("region_name") == region.dfe_region:
+            dfe_regions.add(number(latest.get("region")))
     if len(years) != 1:
         return None, None, ""  # none given, or packs made with different DfE years
     england = englands.pop() if len(englands) == 1 else None
     dfe_region = dfe_regions.pop() if len(dfe_regions) == 1 else None
-    return england, dfe_region, years.pop()
+    return england, dfe_region, years.pop()[:4]
 
 
 # ---------------------------------------------------------------------------------------------

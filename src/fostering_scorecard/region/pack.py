@@ -19,12 +19,17 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import UserError
 from ..tables import write_csv
 from .config import CouncilProject, Region
 from .figures import PublishedCouncil, read_published, regional_figures, write_figures
 
 RUNS_FILE = "region_runs.csv"
 RUNS_COLUMNS = ["council_id", "council", "outcome", "detail", "flow_run", "version_in_pack"]
+
+
+class NothingPublished(UserError):
+    """No member council has published the month: there is nothing to compare."""
 
 
 @dataclass
@@ -53,6 +58,9 @@ def write_region_month(region: Region, month: str, councils: list[CouncilProject
     """Write the region's month folder from what the councils have published; outcomes (this
     run's, region/dispatch.py) go to region_runs.csv (None: keep the folder's previous one)."""
     included, left_out = published_councils(region, month, councils)
+    if not included:
+        raise NothingPublished(f"no member council of {region.name} has published {month}, so there is no regional pack to write.\n"
+                               f"  How to fix: run the councils first (scorecard region run --region {region.root} --month {month}).")
     figures = regional_figures(region, included)
     region.outputs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     final = region.outputs_dir / month

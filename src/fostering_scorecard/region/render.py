@@ -13,14 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
-import json
 from pathlib import Path
 
 from ..pack.style import FONT_FAMILY, HEADER_FILL, PALETTE, RAG_FILL, TEXT
 from .view import RegionView
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
-PDF_STANDARDS = ["ua-1"]
 COUNCILS_PER_TABLE = 7  # council columns that fit across an A4-landscape page beside the others
 PANEL, RULE, WARNING = "#F3F2F1", "#B1B4B6", "#B00020"
 
@@ -79,19 +77,6 @@ def render_html(view: RegionView, svgs: dict[str, bytes]) -> str:
 # PDF
 
 
-@functools.lru_cache(maxsize=1)
-def _compiler():
-    """One typst compiler per process, with the council pack's fonts only (pack/pdf.py)."""
-    import matplotlib
-    import typst
-
-    from ..resources import template_dir
-
-    fonts_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(fonts_dir)])
-    return typst.Compiler(template_dir("region") / "region.typ", font_paths=fonts, ignore_system_fonts=True)
-
-
 def document(view: RegionView, svgs: dict[str, bytes]) -> dict:
     """What region.typ lays out: plain strings, numbers and lists only."""
     benchmark_columns = (["England"] + ([f"{view.dfe_region} (DfE)"] if view.dfe_region else [])) if view.benchmark_year else []
@@ -115,16 +100,9 @@ def document(view: RegionView, svgs: dict[str, bytes]) -> dict:
 
 
 def pdf_bytes(view: RegionView, svgs: dict[str, bytes]) -> bytes:
-    import typst
+    from ..pack.pdf import typeset
 
-    from ..pack.pdf import PdfError
-
-    when = dt.datetime(view.as_at.year, view.as_at.month, view.as_at.day, tzinfo=dt.UTC)
-    data = json.dumps(document(view, svgs), ensure_ascii=False, sort_keys=True)
-    try:
-        return _compiler().compile(format="pdf", sys_inputs={"region": data}, pdf_standards=PDF_STANDARDS, timestamp=when)
-    except typst.TypstError as error:
-        raise PdfError(f"templates/region/region.typ: {error.message}") from None
+    return typeset("region/region.typ", "region", document(view, svgs), view.as_at)
 
 
 # ---------------------------------------------------------------------------------------------
