@@ -4,7 +4,7 @@ This module holds builders only; the tests are in test_pack*.py and test_disclos
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -218,8 +218,10 @@ class DevTools:
                 return message
 
 
-def open_in_chromium(html_file: Path, screenshot: Path) -> dict:
-    """Load the file, return what the page reports and every URL it requested."""
+@contextlib.contextmanager
+def chromium_page(html_file: Path):
+    """Headless Chromium with html_file loaded: (DevTools, session id). Chromium and its profile
+    folder are gone afterwards."""
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -238,24 +240,8 @@ def open_in_chromium(html_file: Path, screenshot: Path) -> dict:
         tools.call("Page.enable", session)
         tools.call("Page.navigate", session, url=html_file.resolve().as_uri())
         tools.wait_for("Page.loadEventFired")
-        report = tools.call("Runtime.evaluate", session, returnByValue=True, expression="""(() => {
-            const images = [...document.images];
-            return {
-              title: document.title,
-              images: images.length,
-              broken: images.filter(i => !(i.complete && i.naturalWidth > 0)).length,
-              missingAlt: images.filter(i => !(i.getAttribute('alt') || '').trim()).length,
-              figures: document.querySelectorAll('figure').length,
-              tables: document.querySelectorAll('figure details table').length,
-              height: document.documentElement.scrollHeight,
-            };
-        })()""")["result"]["value"]
-        shot = tools.call("Page.captureScreenshot", session, format="png", captureBeyondViewport=False)
-        screenshot.parent.mkdir(parents=True, exist_ok=True)
-        screenshot.write_bytes(base64.b64decode(shot["data"]))
-        report["requests"] = sorted({e["params"]["request"]["url"] for e in tools.events if e.get("method") == "Network.requestWillBeSent"})
+        yield tools, session
         tools.ws.close()
-        return report
     finally:
         process.terminate()
         try:

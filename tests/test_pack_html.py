@@ -14,14 +14,11 @@ import base64
 import dataclasses
 import datetime as dt
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_pack_fixtures import BREAKDOWNS, FLAGS, QUALITY_ROWS, SCREENSHOT_DIR, DevTools, case, chromium
+from test_pack_fixtures import BREAKDOWNS, QUALITY_ROWS, SCREENSHOT_DIR, DevTools, case, chromium_page
 
 from fostering_scorecard import pack
 from fostering_scorecard.pack import charts, html
@@ -139,24 +136,7 @@ def _press(tools: DevTools, session: str, key: str, code: int) -> None:
 def open_page(html_file: Path, screenshot: Path) -> dict:
     """Open the file in headless Chromium; the page's report, the keyboard's findings, every URL
     requested, and a full-page screenshot."""
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    process = subprocess.Popen([chromium(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        url = None
-        for line in process.stderr:  # "DevTools listening on ws://127.0.0.1:<port>/devtools/browser/<id>"
-            match = re.search(r"DevTools listening on (ws://\S+)", line)
-            if match:
-                url = match.group(1)
-                break
-        assert url, "chromium did not start its DevTools endpoint"
-        tools = DevTools(url)
-        target = tools.call("Target.createTarget", url="about:blank")["targetId"]
-        session = tools.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        tools.call("Network.enable", session)
-        tools.call("Page.enable", session)
-        tools.call("Page.navigate", session, url=html_file.resolve().as_uri())
-        tools.wait_for("Page.loadEventFired")
+    with chromium_page(html_file) as (tools, session):
 
         def evaluate(expression: str):
             return tools.call("Runtime.evaluate", session, returnByValue=True, expression=expression)["result"]["value"]
@@ -173,15 +153,7 @@ def open_page(html_file: Path, screenshot: Path) -> dict:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         screenshot.write_bytes(base64.b64decode(shot["data"]))
         report["requests"] = sorted({e["params"]["request"]["url"] for e in tools.events if e.get("method") == "Network.requestWillBeSent"})
-        tools.ws.close()
         return report
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
