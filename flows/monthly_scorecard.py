@@ -144,13 +144,15 @@ def _number(value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _publish_artifact(result: run.MonthResult) -> None:
+def publish_headline_artifact(result: run.MonthResult, council: str | None = None) -> None:
+    """The month's headline as a markdown artifact of the flow run; `council` (a region's
+    council id) goes into its key, so that councils of one Prefect server do not share one."""
     from prefect.artifacts import create_markdown_artifact
 
     create_markdown_artifact(
-        key=f"fostering-scorecard-{result.month}",
+        key=f"fostering-scorecard-{council}-{result.month}" if council else f"fostering-scorecard-{result.month}",
         markdown=headline_markdown(result),
-        description=f"Headline figures for {result.month} (counts and values only)",
+        description=f"Headline figures for {council + ', ' if council else ''}{result.month} (counts and values only)",
     )
 
 
@@ -175,7 +177,7 @@ def monthly_scorecard(
     `scorecard serve`, the served ones only)."""
     result = run.run_month(month=month or scheduled_month(),
                            **_council(project_dir, extracts_dir, output_dir, extract_date, allow_quarantine, reason))
-    _publish_artifact(result)
+    publish_headline_artifact(result)
     return str(result.month_dir)
 
 

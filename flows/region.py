@@ -31,7 +31,7 @@ from prefect.states import Completed, Failed
 
 from fostering_scorecard import child_processes, environment, run, runtime
 from fostering_scorecard.errors import UserError
-from fostering_scorecard.flows.monthly_scorecard import ExtractDate, Month, RunLog, TaskRunner, headline_markdown
+from fostering_scorecard.flows.monthly_scorecard import ExtractDate, Month, RunLog, TaskRunner, publish_headline_artifact
 from fostering_scorecard.project import load as load_project
 from fostering_scorecard.publication_check import MonthNotPublishable
 from fostering_scorecard.publish import ArchiveError, MonthLocked, ReissueNeedsReason
@@ -85,7 +85,7 @@ def council_scorecard(
             traceback.print_exc(file=sys.stderr)
             return Failed(message=f"stopped by an unexpected {type(error).__name__}: the worker's console shows where; "
                                   f"run `scorecard run --project {project_dir} --month {month} --no-prefect` to see it again")
-    _publish_artifact(council, result)
+    publish_headline_artifact(result, council)
     return Completed(name=result.status.capitalize(), message=run.status_words(result))
 
 
@@ -98,16 +98,6 @@ def _slot(limit: str | None):
 
     with concurrency(limit, occupy=1, strict=True):
         yield
-
-
-def _publish_artifact(council: str, result: run.MonthResult) -> None:
-    from prefect.artifacts import create_markdown_artifact
-
-    create_markdown_artifact(
-        key=f"fostering-scorecard-{council}-{result.month}",
-        markdown=headline_markdown(result),
-        description=f"Headline figures for {council}, {result.month} (counts and values only)",
-    )
 
 
 def region_deployment(work_pool: str):

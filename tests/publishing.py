@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import re
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -75,12 +74,9 @@ def light_pack(folder, ctx, rows, history, quality_rows, breakdowns=None, releas
     (folder / "scorecard_pack.html").write_text(f"<p>{release.headline() if release else 'Version 1'}</p>\n", encoding="utf-8")
 
 
-def run_with(project, month: str, extracts: Path, output: Path, reason: str | None = None, suite_runner=None, command: str = "run"):
+def run_with(project, month: str, extracts: Path, output: Path, reason: str | None = None, suite_runner=None):
     """A month through the spine as `scorecard run --month M [--reason R]` runs it."""
-    runner = run.Runner()
-    ctx, validated = run.check_extracts(runner, project, month, extracts, output, suite_runner)
-    ctx = replace(ctx, options=replace(ctx.options, reason=reason))
-    return run.produce_month(runner, ctx, validated, command=command)
+    return run.run_month(project, month, extracts, output, suite_runner=suite_runner, options=run.RunOptions(reason=reason))
 
 
 @contextlib.contextmanager
@@ -92,4 +88,11 @@ def light_pack_with_pinned_code():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "write_pack", light_pack)
         patch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
+        yield
+
+
+@pytest.fixture(scope="module", autouse=True)
+def light_pack_and_pinned_code():
+    """light_pack_with_pinned_code for every test of a module that imports this fixture."""
+    with light_pack_with_pinned_code():
         yield

@@ -128,7 +128,7 @@ def test_the_public_row_hides_status_and_change_words_derived_from_a_hidden_valu
 
 def test_the_same_suppression_reaches_the_summary_charts_alt_text_and_tables(views):
     _internal, public = views
-    line = next(s for s in public.summary if s.metric_id == "core_training_12m")  # 4 of 5 this month
+    line = next(s for s in public.indicators if s.metric_id == "core_training_12m")  # 4 of 5 this month
     assert (line.value, line.counts, line.rag_word, line.month_words) == ("c", "c of c", "Not rated (suppressed: small numbers)", disclosure.SUPPRESSED_WORDS)
     assert line.sparkline[-1] is None and line.sparkline[-2] == 83.0  # a gap, not a point
     chart = next(c for c in public.charts if c.chart_id == "core_training_12m")

@@ -16,7 +16,7 @@ import pytest
 from test_pack_fixtures import BREAKDOWNS, QUALITY_ROWS, REGISTRY, case, context, history, metric, rows_from
 
 from fostering_scorecard import pack
-from fostering_scorecard.pack import excel
+from fostering_scorecard.pack import excel, excel_cells
 from fostering_scorecard.pack.style import RAG_FILL
 from fostering_scorecard.publish.release import IndicatorFigures, MovedIndicator, Release
 
@@ -174,8 +174,9 @@ def test_no_text_looks_like_a_number_and_no_cell_is_a_formula(books):
 
 def test_text_that_reads_as_a_number_is_stored_as_that_number():
     # the safety net under every cell: a formatted figure that reached a cell becomes the figure
-    assert excel._cell("1,234") == 1234 and excel._cell("-3") == -3 and excel._cell("85.5%") == pytest.approx(0.855)
-    assert excel._cell("c") == "c" and excel._cell("-1+1") == "'-1+1" and excel._cell("84.0% (84 of 100)") == "84.0% (84 of 100)"
+    cell = excel_cells.cell_value
+    assert cell("1,234") == 1234 and cell("-3") == -3 and cell("85.5%") == pytest.approx(0.855)
+    assert cell("c") == "c" and cell("-1+1") == "'-1+1" and cell("84.0% (84 of 100)") == "84.0% (84 of 100)"
 
 
 def test_headings_and_labels_are_plain_english_never_metric_ids_or_column_names(books):

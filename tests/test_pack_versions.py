@@ -242,9 +242,9 @@ def test_a_value_without_data_shows_its_reason_never_0_or_red():
     points = [dict(p, value=None, numerator=None, denominator=None, rag="Not rated", rag_reason=reason)
               if p["metric_id"] == "core_training_12m" and p["month"] == MONTH else p for p in points]
     internal, _public = pack.make_views(ctx, rows, points, [])
-    line = next(s for s in internal.summary if s.metric_id == "core_training_12m")
+    line = next(s for s in internal.indicators if s.metric_id == "core_training_12m")
     assert (line.value, line.counts, line.rag, line.rag_word) == (reason, "", "Not rated", "Not rated (no data)")
-    approvals = next(s for s in internal.summary if s.metric_id == "approvals_fytd")
+    approvals = next(s for s in internal.indicators if s.metric_id == "approvals_fytd")
     assert (approvals.value, approvals.rag, approvals.rag_shape) == ("no data", "Not rated", "\u25cb")
     trend = next(c for c in internal.charts if c.chart_id == "core_training_12m")
     assert trend.title == f"Core training within 12 months, Mar 2025: {reason}"

@@ -19,17 +19,11 @@ import stat
 from importlib import metadata
 
 import pytest
-from publishing import CORRECTED_CARERS, MONTH, RECORD_IDS, council, digests, landing_folder, light_pack, light_pack_with_pinned_code  # noqa: F401 (council: a fixture)
+from publishing import CORRECTED_CARERS, MONTH, RECORD_IDS, council, digests, landing_folder, light_pack_and_pinned_code  # noqa: F401 (fixtures: council, light_pack_and_pinned_code)
 
 import fostering_scorecard
-from fostering_scorecard import pack, project, publish, resources, run, tables
+from fostering_scorecard import project, publish, resources, run, tables
 from fostering_scorecard.errors import FileProblem
-
-
-@pytest.fixture(scope="module", autouse=True)
-def light_pack_and_pinned_code():
-    with light_pack_with_pinned_code():
-        yield
 
 
 @pytest.fixture(scope="module")

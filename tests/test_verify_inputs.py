@@ -16,19 +16,12 @@ light one and the code version pinned, as in test_verify_kinds.py.
 import csv
 import shutil
 
-import pytest
 from builders import DEFAULTS, EXTRACTS
-from publishing import CARERS, EPISODES, MONTH, council, landing_folder, light_pack, run_with, light_pack_with_pinned_code  # noqa: F401 (council: a fixture)
+from publishing import CARERS, EPISODES, MONTH, council, landing_folder, light_pack_and_pinned_code, run_with  # noqa: F401 (fixtures: council, light_pack_and_pinned_code)
 
-from fostering_scorecard import pack, publish, run
+from fostering_scorecard import publish, run
 
 FOSTERING = ["carers", "training", "allegations", "enquiries"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def light_pack_and_pinned_code():
-    with light_pack_with_pinned_code():
-        yield
 
 
 def write_table(path, extract_name: str, rows: list[dict], columns: dict[str, str] | None = None) -> None:

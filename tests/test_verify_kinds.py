@@ -12,16 +12,10 @@ import shutil
 
 import pytest
 from builders import REPOSITORY
-from publishing import MONTH, council, landing_folder, light_pack, run_with, light_pack_with_pinned_code  # noqa: F401 (council: a fixture)
+from publishing import MONTH, council, landing_folder, light_pack, run_with, light_pack_and_pinned_code  # noqa: F401 (fixtures: council, light_pack_and_pinned_code)
 
 from fostering_scorecard import pack, publish, run, tables
 from fostering_scorecard.publish import verify
-
-
-@pytest.fixture(scope="module", autouse=True)
-def light_pack_and_pinned_code():
-    with light_pack_with_pinned_code():
-        yield
 
 
 @pytest.fixture(scope="module")

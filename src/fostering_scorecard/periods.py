@@ -16,6 +16,10 @@ from dataclasses import dataclass
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 # The English financial year runs from 1 April to 31 March.
 FINANCIAL_YEAR_FIRST_MONTH = 4
+# Month names written out here, not by strftime: strftime follows the process's locale, and the
+# same inputs must give the same words (and bytes) whatever locale they are made in.
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+               "November", "December")
 
 
 def parse_month(text: str) -> tuple[int, int]:
@@ -105,3 +109,13 @@ def reporting_dates(as_at: dt.date) -> ReportingDates:
 def latest_complete_month(extract_date: dt.date) -> str:
     """The month before the one the extract was taken in (an extract on 5 April 2020 -> 2020-03)."""
     return shift_month(month_of(extract_date), -1)
+
+
+def date_words(when: dt.date) -> str:
+    """31 March 2025 (never strftime: see MONTH_NAMES)."""
+    return f"{when.day} {MONTH_NAMES[when.month - 1]} {when.year}"
+
+
+def month_year_words(when: dt.date) -> str:
+    """March 2025."""
+    return f"{MONTH_NAMES[when.month - 1]} {when.year}"

@@ -48,22 +48,43 @@ from . import child_processes, runtime
 _server: "TemporaryApi | None" = None
 
 
+# The flags Prefect sets for its ephemeral server: no UI, only the services an ephemeral server
+# runs (enough for workers too: they poll the API).
+SERVER_SETTINGS = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+
+
+def server_command(port: int) -> list[str]:
+    """The Prefect API server on 127.0.0.1:port, without Prefect's CLI and its imports (the
+    temporary server here, a one-machine region's server in region/local.py)."""
+    prefect_dir = Path(find_spec("prefect").origin).parent
+    return [
+        sys.executable, "-m", "uvicorn",
+        "--app-dir", str(prefect_dir.parent),
+        "--factory", "prefect.server.api.server:create_app",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "error", "--lifespan", "on",
+    ]
+
+
+def free_port() -> int:
+    """A port of 127.0.0.1 nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def startup_timeout() -> float:
+    """How long a server may take to answer: Prefect's own setting for its ephemeral server."""
+    return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
+
+
 class TemporaryApi:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/api"
-        prefect_dir = Path(find_spec("prefect").origin).parent
         self.process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn: started before any thread
-            [
-                sys.executable, "-m", "uvicorn",
-                "--app-dir", str(prefect_dir.parent),
-                "--factory", "prefect.server.api.server:create_app",
-                "--host", "127.0.0.1", "--port", str(self.port),
-                "--log-level", "error", "--lifespan", "on",
-            ],
-            # The flags Prefect sets for its ephemeral server: no UI, only the services an
-            # ephemeral server runs.
-            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
+            server_command(self.port),
+            env={**os.environ, **SERVER_SETTINGS},
             stdin=subprocess.DEVNULL,
             process_group=0,  # Ctrl-C is for the command: it stops the server when it is done with it
             preexec_fn=child_processes.die_with_this_thread(),
@@ -116,8 +137,7 @@ def api_url_when_ready(server: TemporaryApi | None) -> str | None:
     (a PREFECT_API_URL, or its ephemeral mode) decides."""
     if server is None:
         return None
-    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
-    if server.wait_until_ready(timeout):
+    if server.wait_until_ready(startup_timeout()):
         return server.url
     server.stop()
     print("The temporary Prefect server did not start; Prefect starts its own instead.", file=sys.stderr, flush=True)
@@ -185,12 +205,6 @@ def _send_prefects_queued_logs() -> None:
     for worker in (APILogWorker, EventsWorker):
         with contextlib.suppress(Exception):
             worker.drain_all(timeout=5, at_exit=False)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

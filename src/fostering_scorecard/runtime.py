@@ -420,10 +420,10 @@ def _end_at_once(session: _Session, signum: int) -> None:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
     shutil.rmtree(session.folder, ignore_errors=True)
+    stop = Stopped(signum)
     with contextlib.suppress(Exception):
-        sys.stderr.write(f"\n{Stopped(signum).message()}\n")
-        sys.stderr.flush()
-    os._exit(128 + signum)
+        sys.stderr.write(f"\n{stop.message()}\n")
+    _exit_now(stop.exit_code)
 
 
 def _stop_everything(session: _Session) -> None:

@@ -104,13 +104,29 @@ def _check_month(month: str) -> None:
         raise FileProblem("--month", str(error), "give the month as YYYY-MM, for example 2020-03.") from None
 
 
-def preflight(project: Project, month: str, extracts_dir: Path | None = None) -> None:
-    """Stop early, before any heavy import or the Prefect server, on problems an analyst fixes
-    by hand: a bad month, a missing folder or file, a file without its required columns."""
+def _month_and_extracts_folder(project: Project, month: str, extracts_dir: Path | None) -> Path:
+    """The month checked, and the extracts folder to read (the project's unless given), which must exist."""
     _check_month(month)
     extracts_dir = Path(extracts_dir or project.extracts_dir)
     if not extracts_dir.is_dir():
         raise ExtractError(str(extracts_dir), "the extracts folder does not exist", "check the --extracts path, or [folders] extracts in scorecard.toml.")
+    return extracts_dir
+
+
+def _check_taken_after(month: str, as_at: dt.date, info) -> None:
+    """A month is reported only from an extract taken after it ended."""
+    if info.extract_date <= as_at:
+        raise ExtractError(
+            ingest.EXTRACT_INFO_FILE,
+            f"the extract was taken on {info.extract_date:%d/%m/%Y}, before the end of {month}",
+            "choose a month that had ended when the extract was taken.",
+        )
+
+
+def preflight(project: Project, month: str, extracts_dir: Path | None = None) -> None:
+    """Stop early, before any heavy import or the Prefect server, on problems an analyst fixes
+    by hand: a bad month, a missing folder or file, a file without its required columns."""
+    extracts_dir = _month_and_extracts_folder(project, month, extracts_dir)
     for extract in project.extracts.values():
         ingest.check_extract(extract, extracts_dir, project.mappings_dir)
 
@@ -131,25 +147,20 @@ def months_between(first: str, last: str) -> list[str]:
 
 def prepare(project: Project, month: str, extracts_dir: Path | None = None, output_dir: Path | None = None,
             options: RunOptions | None = None, extract_date: dt.date | None = None) -> RunContext:
-    _check_month(month)
-    extracts_dir, output_dir = Path(extracts_dir or project.extracts_dir), Path(output_dir or project.outputs_dir)
-    if not extracts_dir.is_dir():
-        raise ExtractError(str(extracts_dir), "the extracts folder does not exist", "check the --extracts path, or [folders] extracts in scorecard.toml.")
+    extracts_dir = _month_and_extracts_folder(project, month, extracts_dir)
+    output_dir = Path(output_dir or project.outputs_dir)
     as_at = as_at_date(month)
     info = extract_info(extracts_dir, extract_date)
-    if info.extract_date <= as_at:
-        raise ExtractError(
-            ingest.EXTRACT_INFO_FILE,
-            f"the extract was taken on {info.extract_date:%d/%m/%Y}, before the end of {month}",
-            "choose a month that had ended when the extract was taken.",
-        )
+    _check_taken_after(month, as_at, info)
     return RunContext(month, as_at, extracts_dir, output_dir, info, project, options or RunOptions())
 
 
 def for_month(ctx: RunContext, month: str) -> RunContext:
     """The same extracts and project, as at the end of another month."""
-    checked = prepare(ctx.project, month, ctx.extracts_dir, ctx.output_dir, ctx.options, ctx.extract_info.extract_date)  # checks the month against the extract date
-    return replace(ctx, month=checked.month, as_at=checked.as_at)
+    _check_month(month)
+    as_at = as_at_date(month)
+    _check_taken_after(month, as_at, ctx.extract_info)  # extract.toml was read once, by prepare
+    return replace(ctx, month=month, as_at=as_at)
 
 
 def read_extracts(ctx: RunContext) -> dict[str, RawExtract]:

@@ -26,13 +26,8 @@ import datetime as dt
 from collections.abc import Mapping
 
 from ..definitions import Metric
+from ..periods import month_year_words
 from .database import extracts_read
-
-# Month names written out here: strftime's %B follows the process's locale, and the same inputs
-# must give the same words everywhere.
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
-
 
 def unavailable_reason(metric: Metric, reads_from: dt.date | None, coverage: Mapping | None) -> str | None:
     """Why the data cannot support this figure, or None when it can (or no coverage is given).
@@ -50,13 +45,10 @@ def unavailable_reason(metric: Metric, reads_from: dt.date | None, coverage: Map
         return None
     stale = [c.file for c in needed if c.rows_every_month and c.last is not None and c.last < reads_from]
     if stale:
-        return "no data: " + " and ".join(f"no rows of {file} dated from {_month(reads_from)}" for file in stale)
+        return "no data: " + " and ".join(f"no rows of {file} dated from {month_year_words(reads_from)}" for file in stale)
     short = [c for c in needed if c.history_start is not None and reads_from < c.history_start]
     if short:
-        covers = "; ".join(f"{c.file} covers from {_month(c.history_start)}" for c in short)
-        return f"insufficient history: the figure reads from {_month(reads_from)}; {covers}"
+        covers = "; ".join(f"{c.file} covers from {month_year_words(c.history_start)}" for c in short)
+        return f"insufficient history: the figure reads from {month_year_words(reads_from)}; {covers}"
     return None
 
-
-def _month(day: dt.date) -> str:
-    return f"{MONTH_NAMES[day.month - 1]} {day.year}"

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from ..periods import as_at_date, financial_year, financial_year_start, shift_month
 from .disclosure import SUPPRESSED_RAG_REASON
 from .formatting import format_count, format_percent, format_value, is_number, month_label, no_value_text
-from .summary import year_target
+from .summary import TARGET_WORDS, year_target
 
-DATA_QUALITY_AREA = "Data quality"
 MIN_TREND_POINTS = 3  # months with a figure: fewer is not a trend
 MIN_BENCHMARK_YEARS = 2  # DfE years: one year is a figure for the table, not a line
 # What the line of a trend chart is, by the indicator's period (the legend's words).
@@ -93,7 +92,7 @@ def trend_chart(metric, row: dict, points: list[dict], month: str) -> ChartSpec 
         elif words == "no material change":
             parts.append("no material change on a year ago")
         if row.get("rag") in ("Green", "Amber", "Red"):
-            parts.append({"Green": "target met", "Amber": "close to target", "Red": "target missed"}[row["rag"]])
+            parts.append(TARGET_WORDS[row["rag"]])
         title = ", ".join(parts)
     months = [p["month"] for p in points]
     targets = _numbers(p.get("target") for p in points)
@@ -169,7 +168,7 @@ def cumulative_chart(metric, history: list[dict], month: str, as_at: dt.date) ->
             side, _, amount = reading.position.partition(" by ")  # "behind by 9", "ahead by 3", "on track"
             where = "on the trajectory" if not amount else f"{amount} {'ahead of' if side == 'ahead' else 'behind'} the trajectory"
             title = (f"{metric.title}: {format_value(unit, latest)} by {when}, {where} to the {year} target of "
-                     f"{target.value:g} ({reading.due_by_now:,.0f} due by now)")
+                     f"{target.value:g} ({reading.due_words})")
         if is_number(same_time_last_year):
             title += (f"; {format_value(unit, same_time_last_year)} in {last_label}" if index == 11
                       else f"; {format_value(unit, same_time_last_year)} by {month_label(last_months[index])}")
@@ -297,5 +296,5 @@ def breakdown_chart(metric, rows: list[dict], total, month: str) -> ChartSpec | 
     )
 
 
-__all__ = ["DATA_QUALITY_AREA", "ChartSpec", "breakdown_chart", "comparator_chart", "cumulative_chart",
+__all__ = ["ChartSpec", "breakdown_chart", "comparator_chart", "cumulative_chart",
            "drawing_key", "funnel_chart", "trend_chart"]

@@ -17,7 +17,7 @@ Sheets, each holding one Excel table (filter buttons, frozen header row, a name 
 Numbers are numbers in their unit's format, percentages Excel percentages, months Excel dates;
 headings and labels are plain English, never metric ids, codes or column names. How a cell is
 written (and kept from ever being a formula) is in excel_cells.py: every cell goes through its
-`put` (here `_put`, the name the docs use).
+`put`.
 
 Deterministic bytes: the workbook's created/modified properties are the as-at date and every
 zip entry gets the same timestamp, so the same numbers give the same file.
@@ -32,14 +32,12 @@ import re
 from .excel_cells import (
     UNIT_WORDS,
     WARNING_COLOUR,
-    cell_value,
     count,
     day_date,
     fixed_zip,
     hex_colour,
     measure,
     month_date,
-    put,
     status_formatting,
     text_row,
     typed,
@@ -50,7 +48,6 @@ from .notices import ABOUT_VERSION
 from .style import HEADER_FILL
 from .summary import RAG_SHAPES
 
-_put, _cell = put, cell_value  # every cell of the workbook is written by excel_cells.put
 RAGS = ("Green", "Amber", "Red", "Not rated")
 SUMMARY_HEADINGS = [
     "Indicator", "Area", "Business-plan target", "Period", "Value", "Numerator", "Denominator", "Target this month",
@@ -63,7 +60,6 @@ DATA_WIDTHS = [46, 20, 11, 12, 12, 12, 12, 12, 50]
 BENCHMARK_HEADINGS = ["Indicator", "Year to", "{council} (DfE)", "England", "Region", "Region name",
                       "Statistical neighbours (median)", "Neighbours in the median", "Neighbours", "Note"]
 BENCHMARK_WIDTHS = [46, 14, 12, 12, 12, 20, 14, 12, 30, 50]
-RULE_HEADINGS = ["Extract", "Problem", "Outcome", "Rows", "New", "Still open", "Fixed", "How to fix it"]
 EXTRACT_HEADINGS = ["Extract", "Rows read", "Accepted", "Set aside", "Share set aside", "Replaced by annual returns", "Whole file rejected"]
 WHOLE_PERCENT, PERCENT = "0%", "0.0%"
 
@@ -188,7 +184,7 @@ def _quality_sheets(wb, view, used: set[str], tables: set[str]) -> None:
     text_row(ws, 2, quality.summary)
     rules = [[r.file, r.problem, r.outcome, count(r.rows), count(r.new), count(r.still_open), count(r.fixed), r.fix]
              for r in quality.rules]
-    write_table(ws, 4, RULE_HEADINGS, rules, tables, [16, 60, 18, 10, 10, 10, 10, 70], empty="no problem found")
+    write_table(ws, 4, quality.rule_columns, rules, tables, [16, 60, 18, 10, 10, 10, 10, 70], empty="no problem found")
     ws = wb.create_sheet(_sheet_name("Rows per extract", used))
     extracts = [[e.file, count(e.rows_read), count(e.rows_accepted), count(e.rows_set_aside),
                  typed(e.rows_set_aside / e.rows_read, PERCENT) if e.rows_read else None,

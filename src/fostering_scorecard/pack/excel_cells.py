@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from ..tables import spreadsheet_text
 from .formatting import is_number
+from . import style
 from .style import HEADER_FILL, RAG_FILL
 
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -33,7 +34,7 @@ COUNT_FORMAT = "#,##0"
 MONTH_FORMAT = "mmm yyyy"
 DATE_FORMAT = "d mmm yyyy"
 TABLE_STYLE = "TableStyleLight1"
-WARNING_COLOUR = "B00020"
+WARNING_COLOUR = style.WARNING_COLOUR.lstrip("#")  # openpyxl's colours have no #
 # Characters a workbook cannot hold (control characters other than tab and line breaks).
 MAX_CELL_TEXT = 32767  # Excel's longest cell text
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from ..periods import MONTH_NAMES, date_words  # noqa: F401 - date_words: the pack's writers import it from here
+
 ARROWS = {"up": "\u2191", "down": "\u2193", "flat": "\u2192", "none": "\u2013"}
 
 
@@ -75,10 +77,6 @@ def change_text(unit: str, words: str, current, previous) -> tuple[str, str]:
     return ARROWS["none"], words
 
 
-# Month names written out here, not by strftime: strftime follows the process's locale, and the
-# pack must read the same (and be the same bytes) whatever locale it is made in.
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-               "November", "December")
 
 
 def month_label(month: str) -> str:
@@ -98,6 +96,3 @@ def month_words(month: str) -> str:
     return f"{MONTH_NAMES[int(number) - 1]} {year}"
 
 
-def date_words(when: dt.date) -> str:
-    """31 March 2025."""
-    return f"{when.day} {month_name(when)} {when.year}"

@@ -52,15 +52,16 @@ def is_figure(value) -> bool:
     return bool(_FIGURE.fullmatch(str(value)))
 
 
-@functools.lru_cache(maxsize=1)
-def _environment():
-    """The Jinja2 environment over the templates shipped in the package (autoescaping on)."""
+@functools.lru_cache(maxsize=2)
+def environment(*first_folders: str):
+    """The Jinja2 environment (autoescaping on) over the templates shipped in the package:
+    templates/<folder> of each of first_folders (the regional pack's), then templates/pack."""
     import jinja2
 
     from ..resources import template_dir
 
     environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir("pack"))),
+        loader=jinja2.FileSystemLoader([str(template_dir(folder)) for folder in (*first_folders, "pack")]),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     environment.filters["slug"] = slug
@@ -161,7 +162,7 @@ def _position(line) -> str:
     fy = line.year_target
     if fy is None:
         return ""
-    position = fy.position if fy.year_over else f"{fy.position} ({fy.due_by_now:,.0f} due by now)"
+    position = fy.position if fy.year_over else f"{fy.position} ({fy.due_words})"
     return position + (f"; {fy.projection}" if fy.projection else "")
 
 
@@ -173,9 +174,10 @@ def _version_text(view):
     return Markup(str(escape(view.version.cover_text)).replace(f"under {ABOUT_VERSION}", f"under {link}"))
 
 
-def _css() -> str:
+def css() -> str:
+    """The packs' style sheet (templates/pack/pack.css.j2, with style.py's colours)."""
     rag = " ".join(f".rag-{name.replace(' ', '-')} {{ background: {colour}; }}" for name, colour in RAG_FILL.items())
-    return _environment().get_template("pack.css.j2").render(rag=rag, text=TEXT, blue=PALETTE["dark_blue"],
+    return environment().get_template("pack.css.j2").render(rag=rag, text=TEXT, blue=PALETTE["dark_blue"],
                                                             orange=PALETTE["orange"]).strip()
 
 
@@ -187,8 +189,8 @@ def render_html(view, charts: Mapping[str, bytes] | Callable[[ChartSpec], bytes]
     drawing = (lambda spec: charts[spec.chart_id]) if isinstance(charts, Mapping) else charts
     pictures = {spec.chart_id: inline_svg(drawing(spec), chart_prefix(spec.chart_id), spec.alt) for spec in view.charts}
 
-    return _environment().get_template(TEMPLATE).render(
-        view=view, csp=CSP, css=Markup(_css()), version_text=_version_text(view), about=ABOUT_VERSION,
+    return environment().get_template(TEMPLATE).render(
+        view=view, csp=CSP, css=Markup(css()), version_text=_version_text(view), about=ABOUT_VERSION,
         pictures={k: Markup(v) for k, v in pictures.items()}, sparkline=lambda line, width=120: Markup(sparkline(line, width)),
         figure_columns=figure_columns,
         position=_position, table_names=TABLE_NAMES, rag_class=lambda rag: "rag-" + rag.replace(" ", "-"),

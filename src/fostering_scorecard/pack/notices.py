@@ -21,7 +21,6 @@ VERSION_COLUMNS = [  # version.csv
     "month", "version", "reissued_on", "replaces_version", "reason", "indicators_moved", "moved_metric_ids",
     "published_over_set_aside_limit",
 ]
-FIGURE_FIELDS = ("value", "numerator", "denominator", "target", "rag")
 ABOUT_VERSION = "About this version"  # the page, section or sheet listing what moved
 
 
@@ -55,11 +54,6 @@ class VersionNotice:
         return f"{n} indicator{'s' if n != 1 else ''} moved: listed under {ABOUT_VERSION}."
 
 
-def _figures(figures) -> dict | None:
-    """A Release's IndicatorFigures (or None: absent from that version) as a plain dict."""
-    return None if figures is None else {f: getattr(figures, f) for f in FIGURE_FIELDS}
-
-
 def _shown(unit: str, figures: dict | None) -> str:
     if figures is None:
         return "(not in this version)"
@@ -77,7 +71,8 @@ def version_notice(release, metrics, rule: Rule | None) -> VersionNotice:
     titles = {m.id: m.title for m in metrics}
     rows = []
     for moved in release.moved if release.is_reissue else ():
-        before, after = _figures(moved.before), _figures(moved.after)
+        # a Release's IndicatorFigures as a plain dict (None: absent from that version)
+        before, after = (None if f is None else f.to_record() for f in (moved.before, moved.after))
         if rule is not None:
             before, after = (None if f is None else public_figures(moved.metric_id, f, rule) for f in (before, after))
         unit = units.get(moved.metric_id, "count")

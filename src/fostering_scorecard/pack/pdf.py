@@ -22,13 +22,10 @@ from pathlib import Path
 
 from .chart_specs import ChartSpec
 from .notices import ABOUT_VERSION
-from .style import CHART_SIZE, FONT_FAMILY, PALETTE, RAG_FILL, TEXT
+from .style import CHART_SIZE, FONT_FAMILY, PALETTE, PANEL, RAG_FILL, RULE, TEXT, WARNING_COLOUR
 from .summary import IndicatorLine
 from .view import PackView
 
-WARNING_COLOUR = "#B00020"  # dark red: 7.5:1 on white
-PANEL = "#F3F2F1"  # the headline block's background
-RULE = "#B1B4B6"  # table row lines
 CHART_STACKS = 3  # charts side by side on an area page (style.CHART_SIZE is a third of the width)
 GROUP_COLUMNS = 2  # page 1's other indicators, side by side
 PDF_STANDARDS = ["ua-1"]
@@ -76,7 +73,7 @@ def _target_line(line: IndicatorLine) -> dict:
     fy = line.year_target
     position = ""
     if fy is not None and not fy.year_over:
-        position = f"{fy.due_by_now:,.0f} due by now"
+        position = fy.due_words
     return {
         "title": line.title, "finding": line.finding, "value": line.value, "counts": line.counts, "target": line.target,
         "position": position, "fill": RAG_FILL.get(line.rag, RAG_FILL["Not rated"]), "shape": line.rag_shape,

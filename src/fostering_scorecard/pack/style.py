@@ -13,6 +13,9 @@ TEXT = "#0B0C0C"
 GRID = "#DDDDDD"
 RAG_FILL = {"Green": "#A8D5BA", "Amber": "#FFD78A", "Red": "#F4A3A3", "Not rated": "#E6E6E6"}
 HEADER_FILL = PALETTE["dark_blue"]  # table headings, white bold text on it
+WARNING_COLOUR = "#B00020"  # dark red: 7.5:1 on white (the --allow-quarantine warning)
+PANEL = "#F3F2F1"  # the headline block's background
+RULE = "#B1B4B6"  # table row lines
 
 # matplotlib settings for every chart and PDF page (applied by charts.py): fixed fonts and sizes,
 # and no random ids, so the same numbers give the same bytes.
@@ -31,12 +34,9 @@ MATPLOTLIB_SETTINGS = {
     # Text is drawn as written: a "$" in a council's name or a re-issue's reason starts no maths.
     "text.parse_math": False,
 }
-PAGE_SIZE = (11.69, 8.27)  # A4 landscape, inches
 # The PDF places every chart at its own size (typst, scale 1), so a chart's text prints at the
 # size it is drawn: three charts a row across the A4-landscape page's content width.
 CHART_SIZE = (3.4, 1.9)  # inches: three a row, with two 5 mm gaps, within the 273 mm content width
-CHART_MAX_WIDTH = 10.7  # inches: the content width; a wider chart would be scaled down
 FONT_FAMILY = "DejaVu Sans"  # charts and text alike; the PDF takes it from matplotlib's data folder
 MIN_TEXT_PT = 9  # body text printed on A4
 MIN_CHART_TEXT_PT = 8  # chart text printed on A4
-CHART_DPI = 120  # sharp enough in the PDF and on screen (the HTML shows them 700 px wide)

@@ -59,6 +59,11 @@ class YearTarget:
     def year_over(self) -> bool:
         return self.months_elapsed == 12
 
+    @property
+    def due_words(self) -> str:
+        """'90 due by now': the trajectory, as every format writes it."""
+        return f"{self.due_by_now:,.0f} due by now"
+
 
 @dataclass
 class IndicatorLine:

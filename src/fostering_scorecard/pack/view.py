@@ -33,7 +33,7 @@ from .disclosure import (
     public_rows,
     status_whatever_hidden,
 )
-from .formatting import date_words, is_number, month_words
+from .formatting import date_words, month_words
 from .notices import VersionNotice, set_aside_warning, version_notice
 from .quality import DataQuality, data_quality
 from .summary import RAG_SHAPES, IndicatorGroup, IndicatorLine, YearTarget, headline, indicator_line
@@ -50,8 +50,6 @@ BENCHMARK_COLUMNS = [
 ]
 BREAKDOWN_COLUMNS = ["metric_id", "category", "count"]
 INTERNAL, PUBLIC = "internal", "public"
-DATA_QUALITY_TITLE = "Data quality"
-SummaryLine = IndicatorLine  # the name the writers used before page 1 was rebuilt
 
 __all__ = ["AreaPage", "DataQuality", "IndicatorGroup", "IndicatorLine", "PackView", "WithheldNote", "YearTarget", "make_views"]
 
@@ -104,18 +102,9 @@ class PackView:
     warnings: list[str] = field(default_factory=list)  # shown on page 1, before the figures
 
     @property
-    def summary(self) -> list[IndicatorLine]:
-        """Every indicator in registry order (the name the writers used before page 1 was rebuilt)."""
-        return self.indicators
-
-    @property
     def charts(self) -> list[ChartSpec]:
         """Every chart of the pack, in page order (each drawn once, chart_id unique)."""
         return [chart for page in self.pages for chart in page.charts]
-
-    @property
-    def areas(self) -> list[tuple[str, list[ChartSpec]]]:
-        return [(page.area, page.charts) for page in self.pages]
 
     @property
     def version_rows(self) -> list[dict]:
@@ -152,20 +141,6 @@ def _key_indicator_ids(settings, metric_ids: set[str]) -> set[str] | None:
     return ids or None
 
 
-def _adds_something(spec: ChartSpec | None) -> bool:
-    """No empty or one-point chart: the words of the table say it instead."""
-    if spec is None:
-        return False
-    data = spec.data
-    if spec.kind == "trend":
-        return sum(1 for v in data.get("values", []) if is_number(v)) >= 3
-    if spec.kind == "benchmark":
-        return len(data.get("years", [])) >= 2
-    if spec.kind in ("breakdown", "funnel"):
-        return any(is_number(v) and v > 0 for v in data.get("values", []))
-    return True
-
-
 def _area_charts(metrics, by_id, rows_by_id, history, breakdowns, breakdown_totals, comparisons, ctx, lines_by_id) -> dict[str, list[ChartSpec]]:
     settings = ctx.settings
     trend_points = settings.trend_months + 1
@@ -189,7 +164,8 @@ def _area_charts(metrics, by_id, rows_by_id, history, breakdowns, breakdown_tota
         metric = by_id[metric_id]
         rows_for = sorted((b for b in breakdowns if b["metric_id"] == metric_id), key=lambda b: str(b["category"]))
         charts.setdefault(metric.area, []).append(breakdown_chart(metric, rows_for, breakdown_totals[metric_id], ctx.month))
-    return {area: [c for c in specs if _adds_something(c)] for area, specs in charts.items()}
+    # A builder returns None for an empty or one-point chart: the table's words say it instead.
+    return {area: [c for c in specs if c is not None] for area, specs in charts.items()}
 
 
 def _benchmark_rows(metrics, comparisons: dict[str, Comparison]) -> list[dict]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..tables import format_cell
 from .files import sha256_file
-from .manifest import MANIFEST, input_files, output_digests, record_of
+from .manifest import MANIFEST, digest_changes, input_files, output_digests, record_of
 from .release import Cause, moved_indicators
 
 
@@ -52,15 +52,8 @@ def file_differences(recorded: Path, rerun: Path) -> list[dict]:
     for folder, digests in ((recorded, old), (rerun, new)):
         if (folder / MANIFEST).is_file():
             digests[MANIFEST] = sha256_file(folder / MANIFEST)
-    differences = []
-    for name in sorted(set(old) | set(new)):
-        if name not in new:
-            differences.append({"file": name, "difference": "not written by the re-run"})
-        elif name not in old:
-            differences.append({"file": name, "difference": "written only by the re-run"})
-        elif old[name] != new[name]:
-            differences.append({"file": name, "difference": "different bytes"})
-    return differences
+    words = {"missing": "not written by the re-run", "added": "written only by the re-run", "changed": "different bytes"}
+    return [{"file": name, "difference": words[change]} for name, change in digest_changes(old, new)]
 
 
 # ---------------------------------------------------------------------------------------------

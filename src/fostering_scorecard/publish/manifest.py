@@ -172,6 +172,20 @@ def output_digests(folder: Path) -> dict[str, str]:
     }
 
 
+def digest_changes(before: dict[str, str], after: dict[str, str]) -> list[tuple[str, str]]:
+    """(file, "missing" / "added" / "changed") for every file whose sha256 differs between two
+    {file: sha256} listings, by file name: what verify and compare both report, in their words."""
+    changes = []
+    for name in sorted(set(before) | set(after)):
+        if name not in after:
+            changes.append((name, "missing"))
+        elif name not in before:
+            changes.append((name, "added"))
+        elif before[name] != after[name]:
+            changes.append((name, "changed"))
+    return changes
+
+
 def write_manifest(folder: Path, record: dict, release: dict | None = None) -> dict:
     """manifest.json in folder: the run record, the release (Release.to_record()) and the hashes
     of every other file already there."""

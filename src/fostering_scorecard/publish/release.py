@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..periods import date_words
 from ..tables import format_cell
 
 CAUSE_KINDS = ("month", "inputs", "options", "configuration", "code", "dependencies")
@@ -195,7 +196,7 @@ class Release:
         """One line for a pack's cover: 'Version 1' or 'Version 2, re-issued on 14 May 2020: why'."""
         if not self.is_reissue:
             return f"Version {self.version}"
-        when = f"{self.reissued_on.day} {self.reissued_on:%B %Y}" if self.reissued_on else "on an unrecorded date"
+        when = date_words(self.reissued_on) if self.reissued_on else "on an unrecorded date"
         return f"Version {self.version}, re-issued on {when} (replaces version {self.restates}): {self.reason or 'no reason recorded'}"
 
     def to_record(self) -> dict:

@@ -27,7 +27,7 @@ from pathlib import Path
 from . import audit
 from .compare import explain, file_differences, metric_changes
 from .files import sha256_file
-from .manifest import MANIFEST, output_digests, read_manifest
+from .manifest import MANIFEST, digest_changes, output_digests, read_manifest
 from .release import ENVIRONMENT_KINDS, Cause, kinds_of
 from .versions import MonthStore
 
@@ -56,14 +56,9 @@ def edited_files(store: MonthStore, month: str, version: int) -> list[dict]:
     folder = dict(store.versions(month))[version]
     manifest = read_manifest(folder)
     listed, present = manifest.get("outputs", {}), output_digests(folder)
-    edited = []
-    for name in sorted(set(listed) | set(present)):
-        if name not in present:
-            edited.append({"file": name, "problem": "removed after publishing"})
-        elif name not in listed:
-            edited.append({"file": name, "problem": "added after publishing (not in the manifest)"})
-        elif listed[name] != present[name]:
-            edited.append({"file": name, "problem": "bytes changed after publishing (sha256 differs from the manifest's)"})
+    problems = {"missing": "removed after publishing", "added": "added after publishing (not in the manifest)",
+                "changed": "bytes changed after publishing (sha256 differs from the manifest's)"}
+    edited = [{"file": name, "problem": problems[change]} for name, change in digest_changes(listed, present)]
     actual = sha256_file(folder / MANIFEST)
     witnesses = []
     logged = audit.published_manifest_sha256(audit.read(store.output_dir), month, version)

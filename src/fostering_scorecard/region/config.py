@@ -90,9 +90,6 @@ class Region:
         """The Prefect global concurrency limit every council run of this pool takes a slot of."""
         return f"scorecard-councils-{self.work_pool}"
 
-    def council(self, council_id: str) -> Council:
-        return next(c for c in self.councils if c.id == council_id)
-
 
 def _read(path: Path) -> dict:
     try:
@@ -188,8 +185,6 @@ def _councils(entries, folder: Path) -> tuple[Council, ...]:
         project_dir = (folder / _text(entry["project"], f"{where} project", 'project = "../kent"')).resolve()
         default_id = re.sub(r"[^a-z0-9]+", "-", project_dir.name.lower()).strip("-")[:40] or f"council-{number}"
         council_id = _text(entry.get("id", default_id), f"{where} id", 'id = "kent"', _ID)
-        if not _ID.match(council_id):
-            raise RegionError(REGION_FILE, f"{where} id must be lower-case letters, digits and hyphens (up to 40)", 'for example  id = "kent"')
         queue = _text(entry["work_queue"], f"{where} work_queue", 'work_queue = "kent-server"', _PREFECT_NAME) if "work_queue" in entry else None
         councils.append(Council(id=council_id, project_dir=project_dir, work_queue=queue))
     ids, projects = set(), {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,9 @@ def read_published(council_id: str, project, month: str) -> PublishedCouncil | N
 
 
 def _csv_rows(data: bytes) -> list[dict]:
-    return list(csv.DictReader(data.decode("utf-8").splitlines()))
+    # newline="": a quoted field keeps its line breaks (tables.write_csv writes them), as
+    # publish.compare.read_scorecard reads the same files
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
 def number(text) -> float | None:

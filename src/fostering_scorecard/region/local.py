@@ -19,17 +19,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from importlib.util import find_spec
 from pathlib import Path
 
 from .. import child_processes, prefect_api, runtime
 from ..errors import UserError
 
-STARTUP_TIMEOUT = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
 STOP_TIMEOUT = 10.0  # seconds a process is given to stop on SIGTERM before it is killed
 WORKER_POLL_SECONDS = "1"  # how often a local worker asks for runs (Prefect's default is 10 s)
 
@@ -103,22 +100,16 @@ class LocalPrefect:
 
     def start_server(self) -> str:
         home = self.folder / "prefect-home"
-        home.mkdir(mode=0o700, parents=True, exist_ok=True)
-        port = _free_port()
+        from ..publish.files import private_mkdir  # not at import: the publish package loads pandas
+
+        private_mkdir(home)
+        port = prefect_api.free_port()
         self.url = f"http://127.0.0.1:{port}/api"
-        prefect_dir = Path(find_spec("prefect").origin).parent
-        environment = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_UI_ENABLED": "0",
-                       # The services an ephemeral server runs are enough: workers poll the API.
-                       "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        environment = {**os.environ, "PREFECT_HOME": str(home), **prefect_api.SERVER_SETTINGS}
         environment.pop("PREFECT_API_URL", None)
         environment.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # its own database, in its home
-        self.server = ChildProcess(
-            [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect_dir.parent), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
-             "--log-level", "error", "--lifespan", "on"],
-            environment, self.log_dir / "prefect-server.log",
-        )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
+        self.server = ChildProcess(prefect_api.server_command(port), environment, self.log_dir / "prefect-server.log")
+        deadline = time.monotonic() + prefect_api.startup_timeout()
         while not prefect_api.answers(self.url, timeout=2):
             if not self.server.running() or time.monotonic() > deadline:
                 self.stop()
@@ -140,9 +131,6 @@ class LocalPrefect:
                 environment, self.log_dir / f"worker-{number}.log",
             ))
 
-    def pids(self) -> list[int]:
-        return [child.pid for child in ([self.server] if self.server else []) + self.worker_processes]
-
     def stop(self) -> None:
         """Workers first (each stops its flow runs), then the server."""
         for worker in self.worker_processes:  # all at once, then wait for each
@@ -153,7 +141,9 @@ class LocalPrefect:
             self.server.stop()
 
     def __enter__(self) -> LocalPrefect:
-        self.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        from ..publish.files import private_mkdir  # not at import: the publish package loads pandas
+
+        private_mkdir(self.log_dir)
         try:
             self.start_server()
             from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -182,7 +172,3 @@ def worker_command(work_pool: str, name: str | None = None, queues: tuple[str, .
     return command
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

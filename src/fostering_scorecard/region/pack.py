@@ -19,7 +19,9 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import runtime
 from ..errors import UserError
+from ..publish.files import private_mkdir
 from ..tables import write_csv
 from .config import CouncilProject, Region
 from .figures import PublishedCouncil, read_published, regional_figures, write_figures
@@ -62,11 +64,15 @@ def write_region_month(region: Region, month: str, councils: list[CouncilProject
         raise NothingPublished(f"no member council of {region.name} has published {month}, so there is no regional pack to write.\n"
                                f"  How to fix: run the councils first (scorecard region run --region {region.root} --month {month}).")
     figures = regional_figures(region, included)
-    region.outputs_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private_mkdir(region.outputs_dir)
     final = region.outputs_dir / month
+    # What a killed run of this month left (its half-written folder, or the old one it was
+    # replacing) goes first; a folder of a run still going is left to it.
+    for leftover in (*region.outputs_dir.glob(f".partial-{month}-*"), *region.outputs_dir.glob(f".old-{month}-*")):
+        if not _still_running(leftover.name.rsplit("-", 1)[-1]):
+            shutil.rmtree(leftover, ignore_errors=True)
     partial = region.outputs_dir / f".partial-{month}-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(mode=0o700)
+    private_mkdir(partial)
     try:
         write_figures(partial, region, month, included, figures)
         from .render import write_pack_files
@@ -80,6 +86,7 @@ def write_region_month(region: Region, month: str, councils: list[CouncilProject
                  "flow_run": o.flow_run, "version_in_pack": versions.get(o.council_id)} for o in outcomes])
         elif (final / RUNS_FILE).is_file():
             shutil.copy2(final / RUNS_FILE, partial / RUNS_FILE)
+        runtime.stop_if_asked()  # a stop a library swallowed must not put the month in place
         _replace(final, partial)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
@@ -94,3 +101,16 @@ def _replace(final: Path, partial: Path) -> None:
         final.rename(old)
     partial.rename(final)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _still_running(pid: str) -> bool:
+    """Whether the process that named a folder (its pid, as text) still runs on this machine."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -11,16 +11,15 @@ the month's end; SVG ids are the chart's; no time is written anywhere).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 from pathlib import Path
 
-from ..pack.style import FONT_FAMILY, HEADER_FILL, PALETTE, RAG_FILL, TEXT
+from ..pack.style import FONT_FAMILY, HEADER_FILL, PALETTE, PANEL, RULE, TEXT, WARNING_COLOUR
+from ..publish.files import private_mkdir
 from .view import RegionView
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 COUNCILS_PER_TABLE = 7  # council columns that fit across an A4-landscape page beside the others
-PANEL, RULE, WARNING = "#F3F2F1", "#B1B4B6", "#B00020"
 
 
 def write_pack_files(folder: Path, region, month: str, councils, figures, left_out: dict[str, str]) -> RegionView:
@@ -30,7 +29,7 @@ def write_pack_files(folder: Path, region, month: str, councils, figures, left_o
 
     view = make_view(region, month, councils, figures, left_out)
     svgs = {chart.chart_id: region_svg(chart) for chart in view.charts}
-    (folder / "charts").mkdir(mode=0o700, exist_ok=True)
+    private_mkdir(folder / "charts")
     for chart_id, svg in svgs.items():
         (folder / "charts" / f"{chart_id}.svg").write_bytes(svg)
     (folder / "region_pack.html").write_text(render_html(view, svgs), encoding="utf-8")
@@ -43,33 +42,14 @@ def write_pack_files(folder: Path, region, month: str, councils, figures, left_o
 # HTML
 
 
-@functools.lru_cache(maxsize=1)
-def _environment():
-    """Jinja2 over templates/region, then templates/pack (its style sheet and macros)."""
-    import jinja2
-
-    from ..pack.html import is_figure, slug
-    from ..resources import template_dir
-
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(template_dir("region")), str(template_dir("pack"))]),
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-    )
-    environment.filters["slug"] = slug
-    environment.tests["figure"] = is_figure
-    return environment
-
-
 def render_html(view: RegionView, svgs: dict[str, bytes]) -> str:
     from markupsafe import Markup
 
-    from ..pack.html import chart_prefix, inline_svg
+    from ..pack.html import chart_prefix, css, environment, inline_svg
 
-    rag = " ".join(f".rag-{name.replace(' ', '-')} {{ background: {colour}; }}" for name, colour in RAG_FILL.items())
-    css = _environment().get_template("pack.css.j2").render(rag=rag, text=TEXT, blue=PALETTE["dark_blue"], orange=PALETTE["orange"])
     pictures = {spec.chart_id: Markup(inline_svg(svgs[spec.chart_id], chart_prefix(spec.chart_id), spec.alt)) for spec in view.charts}
-    return _environment().get_template("region.html.j2").render(
-        view=view, csp=CSP, css=Markup(css.strip()), pictures=pictures,
+    return environment("region").get_template("region.html.j2").render(
+        view=view, csp=CSP, css=Markup(css()), pictures=pictures,
     )
 
 
@@ -95,7 +75,7 @@ def document(view: RegionView, svgs: dict[str, bytes]) -> dict:
             "benchmarks": ([line.england] + ([line.dfe_region] if view.dfe_region else [])) if benchmark_columns else [],
             "cells": [{"value": c.value, "counts": c.counts, "rank": c.rank} for c in line.councils],
         } for line in lines]} for area, lines in view.areas],
-        "colours": {"text": TEXT, "dark_blue": PALETTE["dark_blue"], "warning": WARNING, "rule": RULE, "panel": PANEL},
+        "colours": {"text": TEXT, "dark_blue": PALETTE["dark_blue"], "warning": WARNING_COLOUR, "rule": RULE, "panel": PANEL},
     }
 
 
@@ -129,7 +109,7 @@ def workbook_bytes(view: RegionView) -> bytes:
     text_row(summary, 1, view.heading, bold=True, size=14, colour=hex_colour(HEADER_FILL))
     text_row(summary, 2, view.subheading)
     for offset, line in enumerate(view.left_out):
-        text_row(summary, 3 + offset, line, bold=True, colour=WARNING.lstrip("#"))
+        text_row(summary, 3 + offset, line, bold=True, colour=WARNING_COLOUR.lstrip("#"))
     top = 4 + len(view.left_out)
     benchmark = ["England"] + ([f"{view.dfe_region} (DfE)"] if view.dfe_region else []) if view.benchmark_year else []
     headings = ["Indicator", "Area", "Good is", view.region_name, "Regional figure is", *benchmark]
