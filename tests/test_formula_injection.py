@@ -91,7 +91,7 @@ def test_ordinary_fields_are_written_byte_for_byte_as_the_csv_module_writes_them
 def test_a_character_a_workbook_cannot_hold_is_replaced_not_a_crash():
     from fostering_scorecard.pack.excel_cells import cell_value
 
-    assert cell_value("Kent\x07") == "Kent\ufffd"  # openpyxl refuses control characters
+    assert cell_value("Kent\x07") == "Kent\ufffd"  # a workbook cannot hold control characters
     assert cell_value("=a\x00") == "'=a\ufffd"
 
 

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
+import os
 import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 from test_pack_fixtures import BREAKDOWNS, QUALITY_ROWS, REGISTRY, case, context, history, metric, rows_from
 
 from fostering_scorecard import pack
 from fostering_scorecard.pack import excel, excel_cells
-from fostering_scorecard.pack.style import RAG_FILL
+from fostering_scorecard.pack.style import HEADER_FILL, RAG_FILL, WARNING_COLOUR
 from fostering_scorecard.publish.release import IndicatorFigures, MovedIndicator, Release
 
 # Text a spreadsheet user would take for a number or a date: "85.5%", "1,234", "-3", "+2.0 pts",
@@ -177,6 +183,21 @@ def test_text_that_reads_as_a_number_is_stored_as_that_number():
     cell = excel_cells.cell_value
     assert cell("1,234") == 1234 and cell("-3") == -3 and cell("85.5%") == pytest.approx(0.855)
     assert cell("c") == "c" and cell("-1+1") == "'-1+1" and cell("84.0% (84 of 100)") == "84.0% (84 of 100)"
+    # a figure divided by nothing, or no text at all, is a blank cell (the workbook cannot hold
+    # an infinite number; empty text would be an empty string where the others are blank)
+    assert cell(float("inf")) is None and cell(float("-inf")) is None and cell(float("nan")) is None and cell("") is None
+
+
+def test_text_that_looks_like_a_link_stays_plain_text():
+    # Every cell is written by its type: a web address in a label is text, never a link Excel
+    # would follow, and the workbook has no hyperlink at all.
+    ctx, rows, points = case("2025-03")
+    internal, _public = pack.make_views(ctx, rows, points, [], breakdowns=[
+        {"metric_id": "allegations_12m", "category": "https://evil.example/x", "count": 60}])
+    book = load(excel.workbook_bytes(internal))
+    (cell,) = [c for c in column(book["Breakdowns"], "Category")]
+    assert (cell.value, cell.data_type, cell.hyperlink) == ("https://evil.example/x", "s", None)
+    assert [ws.title for ws in book.worksheets if ws._hyperlinks] == []
 
 
 def test_headings_and_labels_are_plain_english_never_metric_ids_or_column_names(books):
@@ -185,6 +206,48 @@ def test_headings_and_labels_are_plain_english_never_metric_ids_or_column_names(
         for ws in book.worksheets:
             for row in ws.iter_rows():
                 assert not [c.value for c in row if c.value in codes], ws.title
+
+
+# ---------------------------------------------------------------------------------------------
+# How it looks: title rows, header cells, column widths, row heights
+
+
+def test_title_rows_and_header_cells_have_the_packs_look(books):
+    summary = books[0]["Summary"]
+    # the heading: bold 14 pt in the pack's dark blue; the subheading plain
+    title = summary["A1"].font
+    assert (title.b, title.sz, title.color.rgb[-6:]) == (True, 14, HEADER_FILL.lstrip("#"))
+    assert not summary["A2"].font.b
+    # every table's header cell: bold white on dark blue, wrapped, at the top of the cell
+    for book in books:
+        for ws in book.worksheets:
+            (table,) = ws.tables.values()
+            for cell in ws[table.ref][0]:
+                assert (cell.font.b, cell.font.color.rgb[-6:]) == (True, "FFFFFF"), f"{ws.title}!{cell.coordinate}"
+                assert (cell.fill.patternType, cell.fill.fgColor.rgb[-6:]) == ("solid", HEADER_FILL.lstrip("#")), f"{ws.title}!{cell.coordinate}"
+                assert (cell.alignment.wrap_text, cell.alignment.vertical) == (True, "top"), f"{ws.title}!{cell.coordinate}"
+
+
+def test_a_warning_is_bold_in_the_warning_colour():
+    ctx, rows, points = case("2025-03")
+    internal, _public = pack.make_views(ctx, rows, points, [])
+    warned = dataclasses.replace(internal, warnings=["Warning: published although rows set aside were over the limit."])
+    cell = load(excel.workbook_bytes(warned))["Summary"]["A3"]
+    assert cell.value == "Warning: published although rows set aside were over the limit."
+    assert (cell.font.b, cell.font.color.rgb[-6:]) == (True, WARNING_COLOUR.lstrip("#"))
+
+
+def test_columns_are_as_wide_as_set_and_the_area_headers_are_tall(books):
+    # Stored as given, in characters (Excel shows a stored 46 as about 45 characters plus its
+    # padding): the summary's Indicator 46, Area 20, Business-plan target 11, Finding 60.
+    summary = books[0]["Summary"]
+    widths = {letter: summary.column_dimensions[letter].width for letter in "ABCJ"}
+    assert widths == {"A": 46, "B": 20, "C": 11, "J": 60}
+    data = books[0]["Data"]
+    assert (data.column_dimensions["A"].width, data.column_dimensions["I"].width) == (46, 50)
+    # an area sheet: Month 11; its header row 60 points tall, for the wrapped indicator titles
+    recruitment = books[0]["Recruitment"]
+    assert recruitment.column_dimensions["A"].width == 11 and recruitment.row_dimensions[1].height == 60
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,6 +418,67 @@ def test_a_reissue_lists_what_moved_in_a_table_of_its_own():
 def test_the_same_view_gives_the_same_bytes(views):
     internal, _public = views
     assert excel.workbook_bytes(internal) == excel.workbook_bytes(internal)
+
+
+def test_the_workbook_is_dated_the_as_at_date_and_nothing_in_it_is_the_time_of_writing(views):
+    internal, _public = views
+    data = excel.workbook_bytes(internal)
+    properties = load(data).properties
+    # March 2025's pack: as at 31 March 2025, whenever it is written
+    assert (properties.created, properties.modified) == (dt.datetime(2025, 3, 31), dt.datetime(2025, 3, 31))
+    assert (properties.title, properties.creator) == ("Fostering scorecard: March 2025 (internal)", "fostering_scorecard")
+    # every file inside the workbook (a zip) carries the same fixed date, 1 January 1980
+    assert {info.date_time for info in zipfile.ZipFile(io.BytesIO(data)).infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+WRITE_IN_ANOTHER_PROCESS = """
+import hashlib, sys
+sys.path.insert(0, sys.argv[1])
+from test_pack_fixtures import QUALITY_ROWS, BREAKDOWNS, case
+from fostering_scorecard import pack
+from fostering_scorecard.pack import excel
+ctx, rows, points = case("2025-03")
+internal, public = pack.make_views(ctx, rows, points, QUALITY_ROWS, breakdowns=[dict(b) for b in BREAKDOWNS])
+print(hashlib.sha256(excel.workbook_bytes(internal)).hexdigest(), hashlib.sha256(excel.workbook_bytes(public)).hexdigest())
+"""
+
+
+def test_the_same_view_gives_the_same_bytes_in_another_process_time_zone_and_locale(views):
+    expected = [hashlib.sha256(excel.workbook_bytes(view)).hexdigest() for view in views]
+    env = {**os.environ, "TZ": "Pacific/Kiritimati", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}  # UTC+14: another date
+    result = subprocess.run([sys.executable, "-c", WRITE_IN_ANOTHER_PROCESS, str(Path(__file__).parent)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.stdout.split() == expected, result.stderr
+
+
+def test_each_look_is_made_once_per_workbook():
+    # A format per look, shared by every cell with it (not one per cell), and not shared
+    # between workbooks.
+    first = excel_cells.Book("A book", dt.date(2025, 3, 31))
+    bold = first.format(excel_cells.look(bold=True, font_size=14))
+    assert first.format(excel_cells.look(font_size=14, bold=True)) is bold
+    assert first.format(excel_cells.look(bold=True)) is not bold
+    assert excel_cells.Book("Another", dt.date(2025, 3, 31)).format(excel_cells.look(bold=True, font_size=14)) is not bold
+
+
+def test_sheet_names_are_ones_excel_accepts():
+    name = excel_cells.sheet_name
+    # Excel counts a name's 31 characters in UTF-16 units: an emoji is 2
+    assert name("\U0001F4CB" * 20, set()) == "\U0001F4CB" * 15
+    assert name("'Quoted' '", set()) == "Quoted"  # no quote at either end, however many
+    used: set[str] = set()
+    assert [name(n, used) for n in ("Data", "data", "History", "a/b:c")] == ["Data", "data 2", "History (indicators)", "a b c"]
+
+
+def test_an_area_named_with_wide_characters_gets_its_sheet():
+    wide = "Reviews \U0001F4CB" * 4  # 40 characters, 44 UTF-16 units
+    registry = [*REGISTRY[:-1], dataclasses.replace(REGISTRY[-1], area=wide)]
+    ctx = context("2025-03", metrics=registry)
+    points = history("2025-03", metrics=registry, settings=ctx.settings)
+    internal, _public = pack.make_views(ctx, rows_from(points, "2025-03", metrics=registry, settings=ctx.settings), points, [])
+    book = load(excel.workbook_bytes(internal))
+    # cut to 31 UTF-16 units: "Reviews " is 8 and the emoji 2, so three of them (30) and the R after
+    assert book.sheetnames[5] == "Reviews \U0001F4CB" * 3 + "R"
 
 
 def test_a_new_metric_in_a_new_area_gets_its_own_sheet_without_code_changes():

@@ -19,25 +19,21 @@ headings and labels are plain English, never metric ids, codes or column names. 
 written (and kept from ever being a formula) is in excel_cells.py: every cell goes through its
 `put`.
 
-Deterministic bytes: the workbook's created/modified properties are the as-at date and every
-zip entry gets the same timestamp, so the same numbers give the same file.
+Written with XlsxWriter (excel_cells.Book). Deterministic bytes: the workbook's created/modified
+properties are the as-at date and every zip entry has XlsxWriter's fixed date, so the same
+numbers give the same file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
-import re
-
 from .excel_cells import (
     UNIT_WORDS,
-    WARNING_COLOUR,
+    Book,
     count,
     day_date,
-    fixed_zip,
-    hex_colour,
     measure,
     month_date,
+    sheet_name,
     status_formatting,
     text_row,
     typed,
@@ -45,7 +41,7 @@ from .excel_cells import (
 )
 from .formatting import is_number, no_value_text
 from .notices import ABOUT_VERSION
-from .style import HEADER_FILL
+from .style import HEADER_FILL, WARNING_COLOUR
 from .summary import RAG_SHAPES
 
 RAGS = ("Green", "Amber", "Red", "Not rated")
@@ -64,21 +60,6 @@ EXTRACT_HEADINGS = ["Extract", "Rows read", "Accepted", "Set aside", "Share set 
 WHOLE_PERCENT, PERCENT = "0%", "0.0%"
 
 
-def _sheet_name(text: str, used: set[str]) -> str:
-    """A name Excel accepts: none of []:*?/ or a backslash, no quote at either end, 31 characters at most, not
-    "History" (Excel's own), and not one already used in the workbook (case aside)."""
-    name = re.sub(r"[\[\]:*?/\\]", " ", text)[:31].strip().strip("'").strip() or "Sheet"
-    if name.lower() == "history":
-        name = "History (indicators)"
-    base, n = name, 2
-    while name.lower() in used:
-        suffix = f" {n}"
-        name = base[: 31 - len(suffix)] + suffix
-        n += 1
-    used.add(name.lower())
-    return name
-
-
 def _percent_point(value, number_format: str):
     """A DfE published percentage (10 = 10%) as an Excel percentage."""
     return typed(value / 100, number_format) if is_number(value) else value
@@ -89,11 +70,11 @@ def _change(arrow: str, words: str) -> str:
 
 
 def _summary_sheet(ws, view, tables: set[str]) -> None:
-    text_row(ws, 1, view.heading, bold=True, size=14, colour=hex_colour(HEADER_FILL))
+    text_row(ws, 1, view.heading, bold=True, size=14, colour=HEADER_FILL)
     text_row(ws, 2, view.subheading)
     notice = " ".join(t for t in [view.version.cover_text, *view.warnings] if t)
     if notice:  # the version, and any warning, before the figures
-        text_row(ws, 3, notice, bold=True, colour=WARNING_COLOUR if view.warnings else hex_colour(HEADER_FILL))
+        text_row(ws, 3, notice, bold=True, colour=WARNING_COLOUR if view.warnings else HEADER_FILL)
     rows_by_id = {r["metric_id"]: r for r in view.rows}
     # page 1's order (the business-plan targets, then its groups), then any indicator page 1
     # leaves out, in registry order: the sheet has every indicator
@@ -131,7 +112,7 @@ def _summary_sheet(ws, view, tables: set[str]) -> None:
 
 def _version_sheet(ws, view, tables: set[str]) -> None:
     """A re-issued version: when and why, then each indicator that moved, before and after."""
-    text_row(ws, 1, ABOUT_VERSION, bold=True, size=14, colour=hex_colour(HEADER_FILL))
+    text_row(ws, 1, ABOUT_VERSION, bold=True, size=14, colour=HEADER_FILL)
     text_row(ws, 2, view.version.line)
     row = 3
     for warning in view.warnings:
@@ -174,18 +155,18 @@ def _area_sheet(ws, page, history_by_metric: dict[str, list[dict]], tables: set[
                 cells.append(measure(unit, point.get("target")))
         table.append(cells)
     write_table(ws, 1, ["Month", *columns], table, tables, [11] + [18] * len(columns))
-    ws.row_dimensions[1].height = 60  # the indicator titles wrap in the header
+    ws.row_height(1, 60)  # the indicator titles wrap in the header
 
 
-def _quality_sheets(wb, view, used: set[str], tables: set[str]) -> None:
+def _quality_sheets(book: Book, view, used: set[str], tables: set[str]) -> None:
     quality = view.quality
-    ws = wb.create_sheet(_sheet_name("Data quality", used))
-    text_row(ws, 1, "Data quality", bold=True, size=14, colour=hex_colour(HEADER_FILL))
+    ws = book.sheet(sheet_name("Data quality", used))
+    text_row(ws, 1, "Data quality", bold=True, size=14, colour=HEADER_FILL)
     text_row(ws, 2, quality.summary)
     rules = [[r.file, r.problem, r.outcome, count(r.rows), count(r.new), count(r.still_open), count(r.fixed), r.fix]
              for r in quality.rules]
     write_table(ws, 4, quality.rule_columns, rules, tables, [16, 60, 18, 10, 10, 10, 10, 70], empty="no problem found")
-    ws = wb.create_sheet(_sheet_name("Rows per extract", used))
+    ws = book.sheet(sheet_name("Rows per extract", used))
     extracts = [[e.file, count(e.rows_read), count(e.rows_accepted), count(e.rows_set_aside),
                  typed(e.rows_set_aside / e.rows_read, PERCENT) if e.rows_read else None,
                  count(e.rows_superseded), "yes" if e.rejected_whole else "no"] for e in quality.extracts]
@@ -257,43 +238,30 @@ def _definitions_sheet(ws, view, tables: set[str]) -> None:
     write_table(ws, 1, ["Indicator", "Area", "Definition", "Period", "Unit", "Good is"], table, tables, [46, 20, 90, 22, 14, 18])
 
 
-def add_sheets(wb, view) -> None:
-    """Every sheet of one audience's workbook, in order (wb: a new openpyxl Workbook)."""
+def add_sheets(book: Book, view) -> None:
+    """Every sheet of one audience's workbook, in order."""
     used: set[str] = set()
     tables: set[str] = set()
-    summary = wb.active
-    summary.title = _sheet_name("Summary", used)
-    _summary_sheet(summary, view, tables)
+    _summary_sheet(book.sheet(sheet_name("Summary", used)), view, tables)
     if view.version.reissued:
-        _version_sheet(wb.create_sheet(_sheet_name(ABOUT_VERSION, used)), view, tables)
+        _version_sheet(book.sheet(sheet_name(ABOUT_VERSION, used)), view, tables)
     history_by_metric: dict[str, list[dict]] = {}
     for point in view.history:
         history_by_metric.setdefault(point["metric_id"], []).append(point)
     for page in view.pages:
         if page.lines:
-            _area_sheet(wb.create_sheet(_sheet_name(page.area, used)), page, history_by_metric, tables)
+            _area_sheet(book.sheet(sheet_name(page.area, used)), page, history_by_metric, tables)
     if view.quality is not None:
-        _quality_sheets(wb, view, used, tables)
-    _data_sheet(wb.create_sheet(_sheet_name("Data", used)), view, tables)
-    _benchmark_sheet(wb.create_sheet(_sheet_name("Benchmarks", used)), view, tables)
+        _quality_sheets(book, view, used, tables)
+    _data_sheet(book.sheet(sheet_name("Data", used)), view, tables)
+    _benchmark_sheet(book.sheet(sheet_name("Benchmarks", used)), view, tables)
     if view.breakdowns:
-        _breakdown_sheet(wb.create_sheet(_sheet_name("Breakdowns", used)), view, tables)
-    _definitions_sheet(wb.create_sheet(_sheet_name("Definitions", used)), view, tables)
+        _breakdown_sheet(book.sheet(sheet_name("Breakdowns", used)), view, tables)
+    _definitions_sheet(book.sheet(sheet_name("Definitions", used)), view, tables)
 
 
 def workbook_bytes(view) -> bytes:
     """The workbook of one audience's pack, as deterministic bytes."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    stamp = dt.datetime.combine(view.as_at, dt.time())
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    wb.properties.creator = "fostering_scorecard"
-    wb.properties.lastModifiedBy = "fostering_scorecard"
-    wb.properties.title = view.title
-    wb.properties.language = "en-GB"
-    add_sheets(wb, view)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return fixed_zip(buffer.getvalue(), stamp)
+    book = Book(view.title, view.as_at)
+    add_sheets(book, view)
+    return book.bytes()

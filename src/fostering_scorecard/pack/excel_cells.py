@@ -1,32 +1,44 @@
-"""How the workbook (excel.py) writes a cell, a table and a status column; openpyxl is imported
-inside the functions, when a workbook is made.
+"""How a workbook (excel.py, and the region's in region/render.py) is written: the book, a cell, a
+table and a status column, with XlsxWriter (imported when a workbook is made). Rows and columns
+are counted from 1, as Excel shows them.
 
-- Every cell is written by `put`: numbers as numbers in the number format of their unit (a
-  percentage as an Excel percentage: 84.0 is stored 0.84 and shown 84.0%), dates as Excel dates,
-  text neutralised against formula injection by tables.spreadsheet_text (the CSVs' rule) and
-  stored as text, so no cell is ever a formula (the workbook has none on purpose) or an error
-  value, whatever a council's name or a label holds. Text that would read as a number ("1,234",
-  "85.5%") is stored as that number instead, so no cell holds text that looks like a number.
+- `Book`: one workbook, made in memory. XlsxWriter's own guesses are off (no text is ever turned
+  into a formula, a link or a number by it); its document properties are dated the as-at date;
+  each cell format is made once per workbook and reused.
+- Every cell is written by `put` (a table's header row, always text, by `write_table`):
+  numbers as numbers in the number format of their unit (a percentage as an Excel percentage:
+  84.0 is stored 0.84 and shown 84.0%), dates as Excel dates, text neutralised against formula
+  injection by tables.spreadsheet_text (the CSVs' rule) and written as text (write_string), so
+  no cell is ever a formula (the workbook has none on purpose) or an error value, whatever a
+  council's name or a label holds. Text that would read as a number ("1,234", "85.5%") is
+  stored as that number instead, so no cell holds text that looks like a number.
 - `write_table`: one Excel table with its filter buttons, its header row frozen.
 - `status_formatting`: conditional formatting of a status column with the RAG fills that every
   format shares (style.py), keyed on the status word, which the cell always holds as well.
-- `fixed_zip`: the same bytes for the same workbook (one timestamp for every zip entry).
+
+Deterministic bytes: XlsxWriter dates every zip entry 1 January 1980 when it writes in memory, and
+the created and modified dates it writes are the one it is given (the as-at date): nothing in the
+file depends on the time, the time zone or the locale of the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
-import zipfile
+import string
 from typing import NamedTuple
 
 from ..tables import spreadsheet_text
 from .formatting import is_number
-from . import style
 from .style import HEADER_FILL, RAG_FILL
 
-ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+AUTHOR = "fostering_scorecard"
+# XlsxWriter guesses nothing: text stays text (put chooses write_string, write_number or
+# write_datetime for every cell); made in memory, so no temporary file and fixed zip dates.
+WORKBOOK_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                    "remove_timezone": True}
 # How each unit of the registry is shown; a percentage is stored as a fraction (0.84 = 84.0%).
 UNIT_FORMATS = {"count": "#,##0", "percent": "0.0%", "rate_per_100": "0.0", "days": "0.0", "weeks": "0.0"}
 UNIT_WORDS = {"count": "number", "percent": "percentage", "rate_per_100": "rate per 100", "days": "days", "weeks": "weeks"}
@@ -34,9 +46,13 @@ COUNT_FORMAT = "#,##0"
 MONTH_FORMAT = "mmm yyyy"
 DATE_FORMAT = "d mmm yyyy"
 TABLE_STYLE = "TableStyleLight1"
-WARNING_COLOUR = style.WARNING_COLOUR.lstrip("#")  # openpyxl's colours have no #
-# Characters a workbook cannot hold (control characters other than tab and line breaks).
+HEADING_LOOK = {"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_FILL, "pattern": 1, "text_wrap": True, "valign": "top"}
+# A column's width in the file is in characters of the default font's widest digit, 7 pixels
+# of Calibri 11: given in pixels, a width of 46 is stored 46, as the workbook always had it.
+DIGIT_PIXELS = 7
 MAX_CELL_TEXT = 32767  # Excel's longest cell text
+MAX_SHEET_NAME = 31  # Excel's longest sheet name, in UTF-16 units
+# Characters a workbook cannot hold (control characters other than tab and line breaks).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _INTEGER = re.compile(r"-?\d+")
 _DECIMAL = re.compile(r"-?\d+\.\d+")
@@ -78,9 +94,57 @@ def day_date(value) -> Typed:
     return typed(value, DATE_FORMAT)
 
 
-def hex_colour(colour: str) -> str:
-    """A style.py colour as openpyxl writes it: hex digits without the "#"."""
-    return colour.lstrip("#")
+class Book:
+    """One workbook being written, in memory: its sheets and its formats (each made once)."""
+
+    def __init__(self, title: str, as_at: dt.date) -> None:
+        import xlsxwriter
+
+        self._buffer = io.BytesIO()
+        self._workbook = xlsxwriter.Workbook(self._buffer, WORKBOOK_OPTIONS)
+        # created is also written as the modified date; a datetime, or XlsxWriter takes the time now
+        self._workbook.set_properties({"title": title, "author": AUTHOR, "created": dt.datetime.combine(as_at, dt.time())})
+        self._formats: dict[tuple, object] = {}
+
+    def sheet(self, name: str) -> Sheet:
+        """A new sheet, after the others (name: one Excel accepts, see sheet_name)."""
+        return Sheet(self, self._workbook.add_worksheet(name))
+
+    def format(self, key: tuple):
+        """The workbook's format for key (see look()), made on first use: one format per look,
+        however many cells share it."""
+        found = self._formats.get(key)
+        if found is None:
+            found = self._formats[key] = self._workbook.add_format(dict(key))
+        return found
+
+    def bytes(self) -> bytes:
+        """The finished workbook (the book can be written to no more)."""
+        self._workbook.close()
+        return self._buffer.getvalue()
+
+
+class Sheet:
+    """One worksheet of a Book."""
+
+    def __init__(self, book: Book, worksheet) -> None:
+        self.book, self.worksheet = book, worksheet
+
+    @property
+    def title(self) -> str:
+        return self.worksheet.name
+
+    def row_height(self, row: int, points: float) -> None:
+        self.worksheet.set_row(row - 1, points)
+
+    def column_width(self, column: int, characters: float) -> None:
+        pixels = round(characters * DIGIT_PIXELS)
+        self.worksheet.set_column_pixels(column - 1, column - 1, pixels)
+
+
+def look(**properties) -> tuple:
+    """XlsxWriter format properties as a Book.format key: look(bold=True, font_size=14)."""
+    return tuple(sorted(properties.items()))
 
 
 def _typed(value) -> tuple[object, str | None]:
@@ -88,17 +152,20 @@ def _typed(value) -> tuple[object, str | None]:
     are; text that reads as a number becomes that number ("1,234" -> 1234, "85.5%" -> 0.855);
     any other text is neutralised (tables.spreadsheet_text) with the characters a workbook
     cannot hold replaced."""
-    if value is None or isinstance(value, bool):
-        return (None if value is None else str(value)), None
-    if is_number(value):
+    kind = type(value)
+    if kind is int:  # the common cases first: a workbook has thousands of cells
         return value, None
-    if isinstance(value, float):  # NaN: nothing to show
-        return None, None
-    if isinstance(value, dt.datetime):
-        return value, DATE_FORMAT
-    if isinstance(value, dt.date):
+    if kind is float:  # NaN or infinite (a figure divided by nothing): no value, blank
+        return (value, None) if math.isfinite(value) else (None, None)
+    if value is None or kind is bool:
+        return (None if value is None else str(value)), None
+    if isinstance(value, (int, float)):  # a subclass (numpy's float64, ...)
+        return (value, None) if math.isfinite(value) else (None, None)
+    if isinstance(value, dt.date):  # and datetime
         return value, DATE_FORMAT
     text = str(value)
+    if not text:  # empty text is a blank cell, as openpyxl wrote it
+        return None, None
     plain = text.replace(",", "")
     if _INTEGER.fullmatch(plain):
         return int(plain), COUNT_FORMAT
@@ -107,7 +174,13 @@ def _typed(value) -> tuple[object, str | None]:
     percent = _PERCENT.fullmatch(plain)
     if percent:
         return float(percent.group(1)) / 100, "0.0%"
-    return _ILLEGAL.sub("\ufffd", spreadsheet_text(text)), None
+    return _text(text), None
+
+
+def _text(value) -> str:
+    """Text as a cell holds it: neutralised, the characters a workbook cannot hold replaced, cut
+    at Excel's longest."""
+    return _ILLEGAL.sub("\ufffd", spreadsheet_text(str(value)))[:MAX_CELL_TEXT]
 
 
 def cell_value(value):
@@ -115,51 +188,36 @@ def cell_value(value):
     return _typed(value)[0]
 
 
-def put(ws, row: int, column: int, value, number_format: str | None = None):
-    """Write one cell: every cell of the workbook is written here. value may be Typed. Nothing
-    is written for None (an empty cell costs as much as a full one to make and save)."""
+def put(ws: Sheet, row: int, column: int, value, number_format: str | None = None, text_look: tuple = ()) -> None:
+    """Write one cell: every cell of a workbook is written here, by type (never XlsxWriter's
+    write(), which would make "=..." a formula). value may be Typed; text_look (see look()) is
+    for a text cell. Nothing is written for None (an empty cell costs as much as a full one)."""
     if isinstance(value, Typed):
         value, number_format = value.value, value.number_format or number_format
     value, found_format = _typed(value)
     if value is None:
-        return None
-    cell = ws.cell(row=row, column=column)
+        return
+    book, sheet = ws.book, ws.worksheet
     if isinstance(value, str):
-        # text, never read as a formula ("=") or an error value ("#N/A"). Set as openpyxl's own
-        # setter would (its 32,767-character cut), without its second search for characters
-        # a workbook cannot hold (_typed replaced them): a fifth of the workbook's time.
-        cell._value, cell.data_type = value[:MAX_CELL_TEXT], "s"
-        return cell
-    if type(value) in (int, float):
-        cell._value, cell.data_type = value, "n"
+        sheet.write_string(row - 1, column - 1, value, book.format(text_look) if text_look else None)
+        return
+    shown = number_format or found_format
+    cell_format = book.format((("num_format", shown),)) if shown else None
+    if isinstance(value, dt.date):
+        sheet.write_datetime(row - 1, column - 1, value, cell_format)
     else:
-        cell.value = value  # a date: openpyxl sets its type
-    if number_format or found_format:
-        _number_format(cell, number_format or found_format)
-    return cell
+        sheet.write_number(row - 1, column - 1, value, cell_format)
 
 
-def _number_format(cell, number_format: str) -> None:
-    """cell.number_format = number_format, made once per workbook and format and then copied:
-    openpyxl looks the format up in the workbook's list on every assignment, which costs more
-    than the rest of writing the cell."""
-    from copy import copy
-
-    styles = cell.parent.parent.__dict__.setdefault("_scorecard_number_formats", {})
-    if number_format not in styles:
-        cell.number_format = number_format
-        styles[number_format] = copy(cell._style)
-    else:
-        cell._style = copy(styles[number_format])
-
-
-def text_row(ws, row: int, text: str, bold: bool = False, size: int | None = None, colour: str | None = None):
-    from openpyxl.styles import Font
-
-    cell = put(ws, row, 1, text)
+def text_row(ws: Sheet, row: int, text: str, bold: bool = False, size: int | None = None, colour: str | None = None) -> None:
+    """A line of text in column A (a heading, a note); colour as style.py gives it ("#12436D")."""
     if bold or size or colour:
-        cell.font = Font(bold=bold, size=size or 11, color=colour)
-    return cell
+        properties = {"bold": bold, "font_size": size or 11}
+        if colour:
+            properties["font_color"] = colour
+        put(ws, row, 1, text, text_look=look(**properties))
+    else:
+        put(ws, row, 1, text)
 
 
 def _unique(headings: list[str]) -> list[str]:
@@ -180,7 +238,7 @@ def _table_name(title: str, used: set[str]) -> str:
     """A valid, workbook-unique Excel table name from a sheet's title ("Placement stability" ->
     "Placement_stability")."""
     name = re.sub(r"[^A-Za-z0-9_]+", "_", title).strip("_") or "Table"
-    if not re.match(r"[A-Za-z_]", name) or re.fullmatch(r"[A-Za-z]{1,3}\d+|[RrCc]", name):
+    if not re.match(r"[A-Za-z_]", name) or re.fullmatch(r"[A-Za-z]{1,3}\d+|[RrCc]|[RrCc]\d+[RrCc]\d+", name):
         name = "T_" + name  # not a cell reference, not R or C
     base, n = name, 2
     while name.lower() in used:
@@ -190,70 +248,58 @@ def _table_name(title: str, used: set[str]) -> str:
     return name
 
 
-def write_table(ws, top: int, headings: list[str], rows: list[list], table_names: set[str],
+def sheet_name(text: str, used: set[str]) -> str:
+    """A name Excel accepts: none of []:*?/ or a backslash, no quote at either end, 31 characters
+    (UTF-16 units) at most, not "History" (Excel's own), and not one already used in the
+    workbook (case aside)."""
+    name = _utf16_cut(re.sub(r"[\[\]:*?/\\]", " ", text), MAX_SHEET_NAME).strip(string.whitespace + "'") or "Sheet"
+    if name.lower() == "history":
+        name = "History (indicators)"
+    base, n = name, 2
+    while name.lower() in used:
+        suffix = f" {n}"
+        name = _utf16_cut(base, MAX_SHEET_NAME - len(suffix)).rstrip(string.whitespace) + suffix
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def _utf16_cut(text: str, units: int) -> str:
+    """text cut to at most `units` UTF-16 code units (how Excel counts), never inside a character."""
+    while len(text.encode("utf-16-le")) // 2 > units:
+        text = text[:-1]
+    return text
+
+
+def write_table(ws: Sheet, top: int, headings: list[str], rows: list[list], table_names: set[str],
                 widths: list[float] | None = None, frozen_columns: int = 1, empty: str = "none") -> tuple[int, int]:
     """One Excel table with a filter, its header at row `top`, the rows below it; the panes
     frozen under the header (and left of `frozen_columns`). A table needs a row: with none it
     gets one saying `empty`. Returns (first data row, last data row)."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.filters import AutoFilter
-    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
-
-    headings = _unique(headings)
-    for col, heading in enumerate(headings, start=1):
-        cell = put(ws, top, col, heading)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=hex_colour(HEADER_FILL))
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    rows = rows or [[empty] + [None] * (len(headings) - 1)]
+    # The column names are the header cells' text (XlsxWriter writes the header row from them),
+    # neutralised as any text is, and distinct as Excel needs.
+    names = _unique([_text(heading) for heading in headings])
+    rows = rows or [[empty] + [None] * (len(names) - 1)]
     for i, values in enumerate(rows, start=top + 1):
         for col, value in enumerate(values, start=1):
             put(ws, i, col, value)
     last = top + len(rows)
-    ref = f"A{top}:{get_column_letter(len(headings))}{last}"
-    table = Table(displayName=_table_name(ws.title, table_names), ref=ref, autoFilter=AutoFilter(ref=ref))
-    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
-    # The column names as the header cells hold them (neutralised text). Given here, openpyxl
-    # does not read them back from the sheet, which would make every empty cell of the range.
-    table.tableColumns = [TableColumn(id=i, name=ws.cell(row=top, column=i).value) for i in range(1, len(headings) + 1)]
-    ws.add_table(table)
-    ws.freeze_panes = ws.cell(row=top + 1, column=frozen_columns + 1).coordinate
+    header = ws.book.format(look(**HEADING_LOOK))
+    ws.worksheet.add_table(top - 1, 0, last - 1, len(names) - 1, {
+        "name": _table_name(ws.title, table_names), "style": TABLE_STYLE, "banded_rows": True, "autofilter": True,
+        "columns": [{"header": name, "header_format": header} for name in names],
+    })
+    ws.worksheet.freeze_panes(top, frozen_columns)
     for col, width in enumerate(widths or [], start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
+        ws.column_width(col, width)
     return top + 1, last
 
 
-def status_formatting(ws, column: int, first: int, last: int, prefixes: dict[str, str]) -> None:
+def status_formatting(ws: Sheet, column: int, first: int, last: int, prefixes: dict[str, str]) -> None:
     """Conditional formatting of a status column: each cell beginning with a status's prefix
     ("■ Red", or "Red") gets that status's light fill, the same as the PDF's and the HTML's."""
-    from openpyxl.formatting.rule import Rule
-    from openpyxl.styles import PatternFill
-    from openpyxl.styles.differential import DifferentialStyle
-    from openpyxl.utils import get_column_letter
-
-    letter = get_column_letter(column)
     for rag, prefix in prefixes.items():
-        colour = hex_colour(RAG_FILL[rag])
-        style = DifferentialStyle(fill=PatternFill(fill_type="solid", start_color=colour, end_color=colour))
-        rule = Rule(type="beginsWith", operator="beginsWith", text=prefix, dxf=style,
-                    formula=[f'LEFT({letter}{first},LEN("{prefix}"))="{prefix}"'])
-        ws.conditional_formatting.add(f"{letter}{first}:{letter}{last}", rule)
-
-
-def fixed_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """Rewrite the xlsx zip with one fixed timestamp for every entry, and the modified date in
-    docProps/core.xml (openpyxl sets it to the time of saving) set to the as-at date."""
-    fixed_modified = f"<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{stamp:%Y-%m-%dT%H:%M:%SZ}</dcterms:modified>".encode()
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIMESTAMP)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>", fixed_modified, content)
-            target.writestr(entry, content)
-    return out.getvalue()
+        colour = RAG_FILL[rag]
+        fill = ws.book.format(look(pattern=1, bg_color=colour, fg_color=colour))
+        ws.worksheet.conditional_format(first - 1, column - 1, last - 1, column - 1,
+                                        {"type": "text", "criteria": "begins with", "value": prefix, "format": fill})

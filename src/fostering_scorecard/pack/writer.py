@@ -1,5 +1,5 @@
 """write_pack: both audiences' packs, every format, in a fixed order. Nothing in the package
-imports this module back; the format writers (and matplotlib, typst, openpyxl) are imported
+imports this module back; the format writers (and matplotlib, typst, XlsxWriter) are imported
 when a pack is written.
 
 Each chart of the month is drawn once (Drawings): the PDF, the HTML and charts/<chart>.svg of
@@ -30,10 +30,10 @@ from .view import BENCHMARK_COLUMNS, BREAKDOWN_COLUMNS, HISTORY_COLUMNS, SCORECA
 VERSION_FILE = "version.csv"
 CHANGE_NOTE = "change_note.md"
 CHARTS_FOLDER = "charts"
-# What writing a pack imports (matplotlib through charts.py, then openpyxl, typst and Jinja2):
+# What writing a pack imports (matplotlib through charts.py, then XlsxWriter, typst and Jinja2):
 # a run can import them early, in a background thread (load_writers), so that its pack starts
-# at once; about 0.8 s, matplotlib most of it.
-WRITER_MODULES = ("fostering_scorecard.pack.charts", "openpyxl", "typst", "jinja2")
+# at once; about 0.7 s, matplotlib most of it.
+WRITER_MODULES = ("fostering_scorecard.pack.charts", "xlsxwriter", "typst", "jinja2")
 
 
 def load_writers() -> None:
@@ -108,7 +108,7 @@ def write_pack(folder: Path, ctx, rows: list[dict], history: list[dict], quality
 
     release: the version being published (publish.release.Release: month, version, and from
     version 2 reissued_on, reason, causes, moved), stated in every format; None states none."""
-    from .excel import workbook_bytes  # heavy imports (typst, openpyxl, jinja2) only when writing
+    from .excel import workbook_bytes  # heavy imports (typst, XlsxWriter, jinja2) only when writing
     from .html import write_html
     from .pdf import write_pack_pdfs
 

@@ -2,7 +2,7 @@
 pieces: the charts drawn with pack/charts.py's (region/charts.py), the HTML page with the pack's
 style sheet (templates/pack/pack.css.j2) and inline SVG (pack.html.inline_svg), the PDF typeset
 by typst with the pack's fonts (DejaVu Sans from matplotlib's data folder, no system font), the
-workbook written cell by cell through pack/excel_cells.put (no cell is ever a formula).
+workbook written cell by cell through pack/excel_cells.put with XlsxWriter (no cell is ever a formula).
 
 Deterministic bytes: the same view gives the same files (the PDF's and the workbook's dates are
 the month's end; SVG ids are the chart's; no time is written anywhere).
@@ -10,8 +10,6 @@ the month's end; SVG ids are the chart's; no time is written anywhere).
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 from pathlib import Path
 
 from ..pack.style import FONT_FAMILY, HEADER_FILL, PALETTE, PANEL, RULE, TEXT, WARNING_COLOUR
@@ -93,23 +91,16 @@ def workbook_bytes(view: RegionView) -> bytes:
     """Sheets: Summary (every indicator, the region, England and each council side by side, with
     ranks), Data (long and tidy, to pivot from), Notes. Numbers are numbers in their unit's
     format; "c" and the reasons for no figure stay as text."""
-    from openpyxl import Workbook
+    from ..pack.excel_cells import UNIT_WORDS, Book, measure, put, text_row, typed, write_table
 
-    from ..pack.excel_cells import UNIT_WORDS, fixed_zip, hex_colour, measure, put, text_row, typed, write_table
-
-    wb = Workbook()
-    stamp = dt.datetime.combine(view.as_at, dt.time())
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.creator = wb.properties.lastModifiedBy = "fostering_scorecard"
-    wb.properties.title, wb.properties.language = view.title, "en-GB"
+    book = Book(view.title, view.as_at)
     tables: set[str] = set()
 
-    summary = wb.active
-    summary.title = "Summary"
-    text_row(summary, 1, view.heading, bold=True, size=14, colour=hex_colour(HEADER_FILL))
+    summary = book.sheet("Summary")
+    text_row(summary, 1, view.heading, bold=True, size=14, colour=HEADER_FILL)
     text_row(summary, 2, view.subheading)
     for offset, line in enumerate(view.left_out):
-        text_row(summary, 3 + offset, line, bold=True, colour=WARNING_COLOUR.lstrip("#"))
+        text_row(summary, 3 + offset, line, bold=True, colour=WARNING_COLOUR)
     top = 4 + len(view.left_out)
     benchmark = ["England"] + ([f"{view.dfe_region} (DfE)"] if view.dfe_region else []) if view.benchmark_year else []
     headings = ["Indicator", "Area", "Good is", view.region_name, "Regional figure is", *benchmark]
@@ -128,7 +119,7 @@ def workbook_bytes(view: RegionView) -> bytes:
         rows.append(row)
     write_table(summary, top, headings, rows, tables, [46, 20, 16, 14, 30, *[12] * len(benchmark), *[14, 8] * len(view.councils)])
 
-    data = wb.create_sheet("Data")
+    data = book.sheet("Data")
     long = []
     for line in view.lines:
         unit = UNIT_WORDS.get(line.unit, line.unit)
@@ -140,10 +131,8 @@ def workbook_bytes(view: RegionView) -> bytes:
             long.append([line.title, line.area, name, "council", value, cell.rank_number, line.rank_note, unit])
     write_table(data, 1, ["Indicator", "Area", "Geography", "Kind", "Value", "Rank", "Note", "Unit"], long, tables, [46, 20, 30, 14, 12, 8, 50, 14])
 
-    notes = wb.create_sheet("Notes")
+    notes = book.sheet("Notes")
     for row, note in enumerate(view.notes + view.not_charted, start=1):
         put(notes, row, 1, note)
-    notes.column_dimensions["A"].width = 140
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return fixed_zip(buffer.getvalue(), stamp)
+    notes.column_width(1, 140)
+    return book.bytes()
