@@ -320,7 +320,43 @@ def test_the_data_quality_page_is_a_table_per_extract_and_per_rule():
     # the fix names the data contract, not its file path (data_quality.csv keeps the path)
     assert quality.rules[1].cells == ["allegations.csv", "not one of the allowed codes", "kept (warning)", "3", "1", "2", "4",
                                       "Re-code outcome to one of the codes listed for it in the data contract."]
-    assert [problem for problem, _rules in quality.problems] == ["not a date", "not one of the allowed codes"]
+    # each problem once, with its fix for every column (the rule's row names the column)
+    assert [(g.problem, g.fix) for g in quality.groups] == [
+        ("Not a date", ""), ("Not one of the allowed codes", "Re-code the column to one of the codes listed for it in the data contract.")]
+    assert [r.cells_in_group for g in quality.groups for r in g.rules] == [
+        ["carers.csv", "", "set aside", "10", "", "", ""], ["allegations.csv", "outcome", "kept (warning)", "3", "1", "2", "4"]]
+
+
+def rule_row(file: str, column: str, severity: str, rows: int, new: int) -> dict:
+    extract = file.removesuffix(".csv")
+    return {"extract": extract, "file": file, "rule_id": f"{extract}.{column}.bad_date", "severity": severity,
+            "meaning": "not a real date", "rows": rows, "new": new, "still_open": rows - new, "fixed": 0,
+            "example_fix": f"Correct {column} to a real date (check the day, month and year)."}
+
+
+def test_rules_are_listed_most_rows_set_aside_first_then_new_then_warnings():
+    rows = [
+        rule_row("episodes.csv", "DEC", "warning", 40, 0),
+        rule_row("header.csv", "DOB", "error", 5, 0),
+        rule_row("episodes.csv", "DECOM", "error", 5, 0),
+        rule_row("carers.csv", "approval_date", "error", 5, 2),
+        rule_row("episodes.csv", "DEC_2", "warning", 3, 3),
+        rule_row("header.csv", "DOB_2", "error", 12, 0),
+    ]
+    ctx, scorecard, points = case("2025-03")
+    quality = pack.make_views(ctx, scorecard, points, rows)[0].quality
+    # 12 set aside; then three with 5 set aside, the one with 2 new first, the other two by
+    # extract (episodes.csv before header.csv); then the warnings, the one with new rows (3)
+    # before the larger one without (40)
+    assert [(r.file, r.column) for r in quality.ranked] == [
+        ("header.csv", "DOB_2"), ("carers.csv", "approval_date"), ("episodes.csv", "DECOM"), ("header.csv", "DOB"),
+        ("episodes.csv", "DEC_2"), ("episodes.csv", "DEC")]
+    # one problem, one fix for every column: the group holds them all, in that order
+    assert [(g.problem, g.fix, len(g.rules)) for g in quality.groups] == [
+        ("Not a real date", "Correct the column to a real date (check the day, month and year).", 6)]
+    # every rule fits on the page: nothing is said about rules left out
+    printed = quality.for_print()
+    assert [len(g["rules"]) for g in printed["groups"]] == [6] and printed["more"] == ""
 
 
 # ---------------------------------------------------------------------------------------------

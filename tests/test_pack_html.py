@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 from test_pack_fixtures import BREAKDOWNS, QUALITY_ROWS, SCREENSHOT_DIR, DevTools, case, chromium_page
+from test_pack_pdf import many_rules
 
 from fostering_scorecard import pack
 from fostering_scorecard.pack import charts, html
@@ -307,6 +308,18 @@ def test_an_svg_file_becomes_an_element_with_its_own_ids_and_alt_text():
     assert out == ('<svg role="img" aria-label="A &#34;quoted&#34; &lt;alt&gt;" focusable="false" width="10pt" height="5pt" '
                    'viewBox="0 0 10 5"><defs><clipPath id="chart-x-p1"><rect/></clipPath><path id="chart-x-m2"/></defs>'
                    '<g clip-path="url(#chart-x-p1)"><use href="#chart-x-p1"/><use href="#chart-x-m2"/></g></svg>')
+
+
+def test_the_data_quality_table_lists_every_rule_the_pdf_leaves_out():
+    internal, _public = views(quality_rows=many_rules())  # 200 rules: the PDF prints 66 (test_pack_pdf)
+    text = html.render_html(internal, svg_for)
+    section = text[text.index('<section id="data-quality"'):text.index('<section id="notes"')]
+    # the problem and its fix once, then a row per rule (its extract heads the row): all 200, the
+    # most rows set aside first (90 in allegations.csv), the 20 warnings last
+    assert section.count('<th scope="rowgroup"') == 1 and section.count("How to fix it: Re-code the column") == 1
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td>([^<]*)</td><td>([^<]+)</td><td class="num">([^<]+)</td>', section)
+    assert len(rows) == 200
+    assert rows[0] == ("allegations.csv", "c90", "set aside", "90") and rows[-1] == ("enquiries.csv", "c20", "kept (warning)", "500")
 
 
 def test_the_same_view_gives_the_same_page():

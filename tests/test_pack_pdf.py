@@ -16,9 +16,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from builders import SAMPLE_PROJECT
 from test_pack_fixtures import BREAKDOWNS, QUALITY_ROWS, case
 
-from fostering_scorecard import pack
+from fostering_scorecard import cli, pack
 from fostering_scorecard.pack import charts, pdf
 
 TESTS = Path(__file__).parent
@@ -273,9 +274,77 @@ def test_the_internal_pack_ends_with_the_data_quality_tables(views, pdfs):
     assert "Data quality 10 of 1,000 rows read were set aside (1.0%); 0 warnings on rows kept." in last
     extracts, rules = tables(pdfs["internal"])[-2:]
     assert extracts == [["Extract", "Rows read", "Accepted", "Set aside", "Share set aside"], ["carers.csv", "1,000", "990", "10", "1.0%"]]
-    # the problem once, as a heading row, then each extract's rows under it (no earlier month: blank counts)
-    assert rules == [["Extract", "Outcome", "Rows", "New", "Still open", "Fixed", "How to fix it"], ["Not a date"],
-                     ["carers.csv", "set aside", "10", "", "", "", ""]]
+    # the problem once, as a heading row (the fixture's rule has no fix and an id naming no
+    # column), then each rule's row under it (no earlier month: blank counts); every rule printed
+    assert rules == [["Extract", "Column", "Outcome", "Rows", "New", "Still open", "Fixed"], ["Not a date."],
+                     ["carers.csv", "", "set aside", "10", "", "", ""]]
+    assert "not printed" not in last
+
+
+# A council with 200 broken rules, all "not one of the allowed codes" (the national contract's
+# words): 90 set aside in each of allegations.csv and carers.csv, one per column c01..c90 with
+# 90, 89, ..., 1 rows (so each count twice), and 20 warnings of 500 rows each in enquiries.csv.
+MANY_FIX = "Re-code {column} to one of the codes listed for it in docs/data-contract.md."
+
+
+def many_rules() -> list[dict]:
+    rows = []
+    for file, read in (("allegations.csv", 10_000), ("carers.csv", 10_000), ("enquiries.csv", 20_000)):
+        extract = file.removesuffix(".csv")
+        aside = 4_095 if extract != "enquiries" else 0  # 90 + 89 + ... + 1
+        rows.append({"extract": extract, "file": file, "rule_id": "(all rows)", "rows": read, "rows_read": read,
+                     "rows_accepted": read - aside, "rows_quarantined": aside})
+    for file, severity, counts in (("carers.csv", "error", range(1, 91)), ("allegations.csv", "error", range(1, 91)),
+                                   ("enquiries.csv", "warning", [500] * 20)):
+        extract = file.removesuffix(".csv")
+        for i, count in enumerate(counts, start=1):
+            rows.append({"extract": extract, "file": file, "rule_id": f"{extract}.c{i:02}.bad_code", "severity": severity,
+                         "meaning": "not one of the allowed codes", "rows": count, "new": 0, "still_open": count, "fixed": 0,
+                         "example_fix": MANY_FIX.format(column=f"c{i:02}")})
+    return rows
+
+
+def test_hundreds_of_broken_rules_print_the_most_important_on_one_page(pdfs, tmp_path):
+    ctx, rows, points = case("2025-03")
+    internal, _public = pack.make_views(ctx, rows, points, many_rules(), breakdowns=[dict(b) for b in BREAKDOWNS])
+    path = tmp_path / "many.pdf"
+    path.write_bytes(pdf.pdf_bytes(internal, charts.chart_svg))
+    pages = page_text(path)
+    # the section starts on the page after the last area's, as with the fixture's one rule, and
+    # takes that page and one more at most
+    starts = [i for i, page in enumerate(pages) if "Data quality" in page][0]
+    assert len(pages) - starts <= 2
+    assert len(pages) <= len(page_text(pdfs["internal"])) + 1
+    # The section on one page of two columns 533 pt high: the headings and gaps (80 pt), the
+    # extracts' table (a header and 3 rows of 10.84 pt) and the summary (a line of 10.9 pt) take
+    # 134.26 pt of each column; the second column repeats the header (10.44 pt) and the closing
+    # line takes a gap and 4 lines (6.3 + 43.6 pt): 2 x 398.74 - 60.34 = 737.14 pt for the rules.
+    # The problem and its fix take 2 lines (21.34 pt), and the tallest row may leave a gap as
+    # high at the foot of the first column: 694.46 pt left, 66 rows of one line (10.44 pt). So 66
+    # rules: the 33 counts 90, 89, ..., 58 (set aside), allegations.csv before carers.csv at
+    # each. Left: 134 rules, 2 x (57 + 56 + ... + 1) = 3,306 rows set aside and the 20 warnings'
+    # 10,000.
+    _extracts, rules = tables(path)[-2:]
+    assert rules[0] == ["Extract", "Column", "Outcome", "Rows", "New", "Still open", "Fixed"]
+    assert rules[1] == ["Not one of the allowed codes. How to fix it: Re-code the column to one of the codes listed for it in "
+                        "the data contract."]
+    expected = [[file, f"c{count:02}", "set aside", str(count), "0", str(count), "0"]
+                for count in range(90, 57, -1) for file in ("allegations.csv", "carers.csv")]
+    assert rules[2:] == expected
+    assert ("134 more rules (13,306 rows) are not printed here: the table lists the rules with the most rows set aside "
+            "first, then new problems, then warnings. Every rule is listed on the \u201cData quality\u201d sheet of the "
+            "pack\u2019s workbook and in data_quality.csv, both in the month\u2019s folder.") in pages[-1]
+
+
+def test_the_sample_months_internal_pack_is_ten_pages_at_most(tmp_path):
+    # the sample's extracts carry planted errors: 58 rules find rows in March 2025
+    assert cli.main(["run", "--no-prefect", "--project", str(SAMPLE_PROJECT), "--month", "2025-03",
+                     "--output", str(tmp_path)]) == 0
+    pages = page_text(tmp_path / "2025-03" / "scorecard_pack.pdf")
+    assert len(pages) <= 10
+    # the data-quality section starts under the last area and ends on the next page
+    assert "Data quality" in pages[-2] and "Data quality" not in " ".join(pages[:-2])
+    assert "more rules" in pages[-1]
 
 
 def test_december_is_read_against_the_trajectory_on_page_1(tmp_path):

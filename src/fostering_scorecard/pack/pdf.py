@@ -203,13 +203,7 @@ def document(view: PackView, svg_for: Callable[[ChartSpec], bytes]) -> dict:
     corner = f"{view.council_name}, {view.month_label}, {view.audience} pack"
     if view.version.label:
         corner += f", {view.version.label[0].lower()}{view.version.label[1:]}"
-    quality = None
-    if view.quality is not None:
-        q = view.quality
-        quality = {"summary": q.summary, "extract_columns": q.extract_columns, "extracts": [e.cells for e in q.extracts],
-                   "rule_columns": q.problem_rule_columns,
-                   "problems": [{"problem": problem[0].upper() + problem[1:], "rules": [r.cells_under_problem for r in rules]}
-                                for problem, rules in q.problems]}
+    quality = view.quality.for_print() if view.quality is not None else None
     return {
         "title": view.title, "council_name": view.council_name, "date": [view.as_at.year, view.as_at.month, view.as_at.day],
         "font": FONT_FAMILY, "heading": view.heading, "subheading": view.subheading, "version_label": view.version.label,
