@@ -44,7 +44,7 @@ HEAVY_IMPORTS = [
     ("matplotlib", "matplotlib.pyplot"),
     ("fostering_scorecard", "fostering_scorecard.run"),
     ("great_expectations", "great_expectations"),
-    ("openpyxl", "openpyxl"),
+    ("xlsxwriter", "xlsxwriter"),
 ]
 
 

@@ -25,15 +25,18 @@ def test_help_does_not_import_the_heavy_libraries():
     assert result.stdout.strip() == "[]"
 
 
-def test_the_warm_up_imports_the_later_steps_libraries_in_the_background():
-    # In a fresh process: the thread leaves Great Expectations, the pack renderer (matplotlib on
-    # its file-only Agg backend, whatever the machine's default) and openpyxl imported.
+def test_the_warm_up_starts_great_expectations_apart_and_imports_the_writers_in_the_background():
+    # In a fresh process: Great Expectations runs in a process of its own (so this one never
+    # imports it); the thread leaves the pack's writers (matplotlib on its file-only Agg backend,
+    # whatever the machine's default) imported here.
     code = (
-        "import sys; from fostering_scorecard import run; run.warm_up().join(); "
-        "import matplotlib; print(all(m in sys.modules for m in run.HEAVY_MODULES), matplotlib.get_backend())"
+        "import sys; from fostering_scorecard import run, validation; from fostering_scorecard.pack.writer import WRITER_MODULES; "
+        "run.warm_up().join(); import matplotlib; "
+        "print(all(m in sys.modules for m in WRITER_MODULES), matplotlib.get_backend(), "
+        "validation.suite_process.shared() is not None, 'great_expectations' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "TkAgg"})
-    assert result.stdout.split() == ["True", "Agg"], result.stderr
+    assert result.stdout.split() == ["True", "Agg", "True", "False"], result.stderr
 
 
 def test_a_missing_file_stops_with_a_message_and_no_traceback(tmp_path, capsys):

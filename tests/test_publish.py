@@ -388,3 +388,17 @@ def test_no_child_or_carer_id_outside_internal_and_the_archive(published):
         data = path.read_bytes()
         for record_id in RECORD_IDS:
             assert record_id.encode() not in data, f"{record_id} in {relative}"
+
+
+def test_a_backfilled_month_is_the_month_run_on_its_own(published, tmp_path, council, suite_runner):
+    # A backfill computes each month while the month before is published (run.FiguresAhead):
+    # every month's figures and pack must be what a run of that month alone gives.
+    landing, _, _ = published
+    run.backfill(council, "2020-01", MONTH, landing, tmp_path / "backfill", suite_runner=suite_runner)
+    for month in ["2020-01", "2020-02", MONTH]:  # run alone in order: each compared with the month before, as in the backfill
+        run.run_month(council, month, landing, tmp_path / "alone", suite_runner=suite_runner)
+        backfilled, alone = tmp_path / "backfill" / month, tmp_path / "alone" / month
+        files = sorted(str(f.relative_to(alone)) for f in alone.rglob("*") if f.is_file() and f.name != "manifest.json")
+        assert "scorecard.csv" in files and "scorecard_history.csv" in files
+        for name in files:
+            assert (backfilled / name).read_bytes() == (alone / name).read_bytes(), (month, name)

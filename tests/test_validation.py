@@ -109,3 +109,20 @@ def test_an_expectation_great_expectations_cannot_run_stops_the_run(suite_runner
     ]}
     with pytest.raises(RuntimeError, match="carers.approved_places.out_of_range could not run"):
         suite_runner.failures(carers, typed, suite, dt.date(2020, 4, 5))
+
+
+def test_an_expectation_great_expectations_cannot_build_stops_the_run(suite_runner):
+    # GX leaves an expectation it cannot build (here an unknown type) out of the suite, logging
+    # it only: its rows would all read as passed. Each expectation sent must come back.
+    import datetime as dt
+
+    import pandas as pd
+
+    carers = EXTRACTS["carers"]
+    typed = pd.DataFrame({"_line": [2, 3], "approved_places": pd.array([1, 9], dtype="Int64")})
+    meta = {"rule_id": "carers.approved_places.out_of_range", "kind": "out_of_range", "column": "approved_places", "severity": "error"}
+    suite = {"name": "unknown_type", "expectations": [
+        {"type": "expect_no_such_thing", "kwargs": {"column": "approved_places", "min_value": 1, "max_value": 5}, "meta": meta}
+    ]}
+    with pytest.raises(ValueError, match="did not run carers.approved_places.out_of_range"):
+        suite_runner.failures(carers, typed, suite, dt.date(2020, 4, 5))

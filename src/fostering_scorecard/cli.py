@@ -343,8 +343,7 @@ def _main(argv: list[str] | None) -> int:
         return 2
     environment.apply()
     configure_logging(getattr(args, "verbose", False))
-    from .errors import UserError
-    from .publish import ArchiveError, MonthLocked
+    from .errors import RunProblem, UserError
 
     from . import commands, commands_region
 
@@ -360,7 +359,7 @@ def _main(argv: list[str] | None) -> int:
     except UserError as exc:
         print(f"\nThe run stopped: something needs fixing.\n  {exc}", file=sys.stderr)
         return 1
-    except (MonthLocked, ArchiveError, ValueError) as exc:
+    except (RunProblem, ValueError) as exc:  # RunProblem: another run holds the month, an archive is damaged, ...
         print(f"\nThe run stopped: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # the disk, not the data: a full disk, a read-only or missing folder, permissions

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import prefect_api
+from . import gx_process, prefect_api
 
 
 def load_flows():
@@ -38,6 +38,7 @@ def init_command(args) -> int:
 
 
 def check_command(args) -> int:
+    gx_process.start_early()
     project = _open_project(args)
     from . import run
     from .progress import ConsoleProgress
@@ -70,6 +71,7 @@ def run_command(args) -> int:
     # The Prefect API server (when none is configured) starts first, on the other core, while
     # this process imports its libraries (prefect_api.py explains).
     early_api = None if args.no_prefect else prefect_api.start_early()
+    gx_process.start_early()  # Great Expectations' 4-second import, on the other core from now on
     project = _open_project(args)
     from . import run
     from .progress import ConsoleProgress
@@ -123,6 +125,7 @@ def verify_command(args) -> int:
     was made with is rebuilt from the files archived with it. Exits with the kind of difference
     found (publish.verify: 0 reproduced, 3 figures, 4 rendering, 5 environment, 6 edited, 7
     archive), the most serious one for --all."""
+    gx_process.start_early()
     output = args.output or _open_project(args).outputs_dir
     from . import publish, run
     from .progress import ConsoleProgress
@@ -154,6 +157,7 @@ def versions_command(args) -> int:
 
 def backfill_command(args) -> int:
     early_api = None if args.no_prefect else prefect_api.start_early()
+    gx_process.start_early()  # Great Expectations' 4-second import, on the other core from now on
     project = _open_project(args)
     from . import run
     from .progress import ConsoleProgress

@@ -17,3 +17,9 @@ class FileProblem(UserError):
     def __init__(self, file: str, problem: str, fix: str):
         self.file, self.problem, self.fix = file, problem, fix
         super().__init__(f"{file}: {problem}\n  How to fix: {fix}")
+
+
+class RunProblem(Exception):
+    """The run could not go on for a reason that is not in the data: another run holds the month
+    (publish.MonthLocked), an archived input is missing (publish.ArchiveError), a process it
+    needs ended (validation.suite_process); str() is the whole message, with what to do."""

@@ -24,6 +24,7 @@ import datetime as dt
 import shutil
 import tempfile
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -59,24 +60,20 @@ from .validation import SuiteRunner, ValidatedExtract
 STEPS = ("prepare", "ingest", "validate", "compute", "publish")
 
 
-# Imported by later steps: validation (Great Expectations, most of the 4-6 s) and the pack's
-# writers (pack.writer.WRITER_MODULES: matplotlib, openpyxl, typst, Jinja2).
-HEAVY_MODULES = ("great_expectations", *WRITER_MODULES)
-
-
 def warm_up() -> threading.Thread:
-    """Import the heavy libraries of the later steps in a background thread.
-
-    Started once Prefect is imported, it overlaps those imports with the flow run's start (an
-    ephemeral Prefect server starts in another process while this one waits) and with the
-    ingest. A step that needs a module before the thread has finished waits for Python's
-    import lock, so the result is the same either way; only the wall time changes."""
+    """Start what later steps need, so that it is ready when they need it: Great Expectations in
+    a process of its own (validation.suite_process: its import, most of the 4-6 s, runs on the
+    other core while this process reads and types the extracts), and the pack's writers
+    (pack.writer.WRITER_MODULES: matplotlib, typst, Jinja2, the workbook writer) imported in a
+    background thread. Called from the main thread. With Prefect it is started once Prefect is
+    imported, and it overlaps the flow run's start too (an ephemeral Prefect server starts in
+    another process while this one waits). A step that needs a module before the thread has
+    finished waits for Python's import lock, so the result is the same either way; only the
+    wall time changes."""
+    validation.suite_process.start()
 
     def import_all() -> None:
-        import importlib
-
         try:
-            importlib.import_module("great_expectations")
             load_writers()
         except Exception:  # noqa: BLE001 - the step that needs it imports it again and reports
             return
@@ -127,14 +124,15 @@ def check_extracts(runner: Runner, project: Project, month: str, extracts_dir: P
 
 
 def produce_month(runner: Runner, ctx: RunContext, validated: dict[str, ValidatedExtract], *,
-                  month_cache: dict | None = None, con=None, command: str = "run") -> MonthResult:
+                  figures_ahead: FiguresAhead | None = None, command: str = "run") -> MonthResult:
     """compute -> publish for one month, under the month's lock (the one place it is taken).
 
     Decided first by the run record (publish.plan_version), before anything is computed: the
     same record as the newest version is "unchanged" (nothing computed or written); a different
     one re-issues the month as the next version only with ctx.options.reason, and otherwise
     stops with a message naming what differs. The outcome (or the failure) is appended to the
-    output folder's audit log as `command` (run, backfill)."""
+    output folder's audit log as `command` (run, backfill). A backfill passes its FiguresAhead,
+    which computes the months in order, each while the month before is published."""
     with publish.month_lock(ctx.output_dir, ctx.month):
         plan = None
         try:
@@ -146,7 +144,7 @@ def produce_month(runner: Runner, ctx: RunContext, validated: dict[str, Validate
                 return current
             if plan.status == "needs_reason":
                 raise plan.refusal()
-            figures = runner.step("compute", ctx.month, compute, ctx, validated, month_cache, con)
+            figures = runner.step("compute", ctx.month, figures_ahead.figures if figures_ahead else compute, ctx, validated)
             result = runner.step("publish", ctx.month, publish_month, ctx, validated, figures, plan)
         except publish.ReissueNeedsReason:
             log_outcome(ctx, command, plan, "refused", detail="re-issue without a reason; what differs: " + ", ".join(plan.what_differs))
@@ -211,14 +209,50 @@ def backfill(project: Project, first: str, last: str, extracts_dir: Path | None 
     months = months_between(first, last)
     base, validated = check_extracts(runner, project, last, extracts_dir, output_dir, suite_runner, options, extract_date,
                                      command="backfill", earliest_month=first)
-    month_cache: dict = {}  # every month's figures from these extracts, computed once
     results = []
-    with open_models(base, validated) as con:  # one models connection for every month
+    with open_models(base, validated) as con, FiguresAhead(base, months, validated, con) as figures_ahead:
         for month in months:
             ctx = for_month(base, month)
-            results.append(produce_month(runner, ctx, validated, month_cache=month_cache, con=con, command="backfill"))
+            results.append(produce_month(runner, ctx, validated, figures_ahead=figures_ahead, command="backfill"))
     publish.build_series(base.output_dir)
     return results
+
+
+class FiguresAhead:
+    """A backfill's months computed in a thread of their own, each month's figures started as
+    soon as the month before has its own: the next month is computed (in DuckDB, which does not
+    hold Python's lock) while this one is published (Python: the charts, the pack's files).
+
+    The one models connection and the cache of month-ends (each month-end computed once, not
+    once per trend) are used by that thread alone. A month that turns out already published is
+    not waited for; stopping waits for the month being computed, then closes nothing itself
+    (the caller's `with` closes the connection after this)."""
+
+    def __init__(self, base: RunContext, months: list[str], validated: dict[str, ValidatedExtract], con) -> None:
+        self._base, self._validated, self._con = base, validated, con
+        self._month_cache: dict = {}
+        self._next_month = dict(zip(months, months[1:]))
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scorecard-figures-ahead")
+        self._started: dict[str, Future] = {}
+
+    def figures(self, ctx: RunContext, validated: dict[str, ValidatedExtract]) -> MonthFigures:
+        """The month's figures (the compute step of produce_month), then the next month's started.
+        ctx is the backfill's for_month(base, month), as the one started ahead was made."""
+        future = self._started.pop(ctx.month, None) or self._start(ctx)
+        figures = future.result()
+        following = self._next_month.get(ctx.month)
+        if following is not None:
+            self._started[following] = self._start(for_month(self._base, following))
+        return figures
+
+    def _start(self, ctx: RunContext) -> Future:
+        return self._pool.submit(compute, ctx, self._validated, self._month_cache, self._con)
+
+    def __enter__(self) -> FiguresAhead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def verify_month(
@@ -284,7 +318,7 @@ def verify_all(project: Project | None, output_dir: Path | None = None, every_ve
     months = store.months()
     if not months:
         raise FileProblem(str(output_dir), "no month has been published here", "check --output (or [folders] outputs in scorecard.toml).")
-    suite_runner = suite_runner or SuiteRunner()
+    suite_runner = suite_runner or validation.default_suite_runner()
     reports = []
     for month in months:
         versions = [number for number, _ in store.versions(month)]

@@ -17,6 +17,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import RunProblem
 from ..ingest import EXTRACT_INFO_FILE
 from ..ingest.files import is_plain_name
 from .files import private_mkdir, sha256_file, write_atomically
@@ -25,7 +26,7 @@ from .manifest import input_files
 ARCHIVE = "archive"  # the archive's folder inside an output folder
 
 
-class ArchiveError(RuntimeError):
+class ArchiveError(RunProblem):
     """An archived input a month needs is missing."""
 
 

@@ -11,12 +11,13 @@ import fcntl
 import os
 from pathlib import Path
 
+from ..errors import RunProblem
 from .files import private_mkdir
 
 LOCKS = ".locks"  # the lock files' folder inside an output folder
 
 
-class MonthLocked(RuntimeError):
+class MonthLocked(RunProblem):
     """Another run of the same month is in progress."""
 
 

@@ -18,7 +18,8 @@ severity (national/extracts.toml [rule_kinds], carried into each expectation's m
 "error" quarantines the row, "warning" keeps it. Each failure becomes a finding with the file,
 line, record key, rule and a reason (`findings`); `report` writes the data-quality report.
 
-Importing this package does not import Great Expectations (about 4 s): making a SuiteRunner does.
+Importing this package does not import Great Expectations (about 4 s): making a SuiteRunner does, or
+`suite_process` imports it in a process of its own, started when a command begins.
 """
 
 from .checks import run_checks
@@ -28,7 +29,8 @@ from .gx_adapter import SuiteRunner
 from .report import QUALITY_COLUMNS, read_record_rows, write_quality_outputs
 from .rules import Check, RuleBook, RuleKind, load_rules, rule_id
 from .suites import build_suite, load_suite, suite_json, suite_parameters, suite_path, write_suites
-from .validate import validate_extract, validate_extracts
+from . import suite_process
+from .validate import default_suite_runner, validate_extract, validate_extracts
 
 __all__ = [
     "QUALITY_COLUMNS",
@@ -40,6 +42,7 @@ __all__ = [
     "SuiteRunner",
     "ValidatedExtract",
     "build_suite",
+    "default_suite_runner",
     "extract_coverage",
     "first_reportable_month",
     "load_rules",
@@ -50,6 +53,7 @@ __all__ = [
     "suite_json",
     "suite_parameters",
     "suite_path",
+    "suite_process",
     "supplied",
     "validate_extract",
     "validate_extracts",

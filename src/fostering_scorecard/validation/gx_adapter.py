@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import os
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -33,6 +34,28 @@ EARLIEST_PARSED, LATEST_PARSED = np.datetime64("1000-01-01"), np.datetime64("999
 NS_LOW_BASE, NS_HIGH_BASE = np.datetime64("1677-09-22", "ns"), np.datetime64("2262-04-10", "ns")
 
 
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What Great Expectations found for one expectation: its meta (rule id, kind, column), whether
+    it was met, the positions of the failing rows, and why it could not run, if it could not.
+    Plain data: it crosses from the validation process (suite_process.py) as it is."""
+
+    meta: dict
+    success: bool
+    unexpected: list[int]
+    problem: str | None = None
+
+
+class Pending:
+    """A suite's failures, ready or still being found (suite_process.SuiteProcess)."""
+
+    def __init__(self, failures: list[dict]) -> None:
+        self._failures = failures
+
+    def result(self) -> list[dict]:
+        return self._failures
+
+
 class SuiteRunner:
     """One ephemeral Great Expectations context, reused for every extract of a run."""
 
@@ -51,39 +74,73 @@ class SuiteRunner:
         self._source = self._context.data_sources.add_pandas("extracts")
 
     def failures(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> list[dict]:
-        if typed.empty:
-            return []
-        asset = self._source.add_dataframe_asset(extract.name)
-        try:
-            batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(
-                batch_parameters={"dataframe": frame_for_suite(extract, typed, suite)}
-            )
-            gx_suite = self._gx.ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
-            result = batch.validate(gx_suite, result_format=RESULT_FORMAT, expectation_parameters=suite_parameters(extract, extract_date))
-        finally:
-            self._source.delete_asset(extract.name)
+        return self.submit(extract, typed, suite, extract_date).result()
 
-        failures = []
-        lines = typed[LINE].to_numpy()
-        for item in result.results:
-            meta = item.expectation_config.meta
-            problem = _exception_message(item.exception_info)
-            if problem:
-                raise RuntimeError(f"{extract.file}: expectation {meta['rule_id']} could not run: {problem}")
-            if item.success:
-                continue
-            if meta["kind"] == "duplicate_key":
-                continue  # already handled in SQL, where the first copy can be kept
-            values = typed[meta["column"]]
-            for position in item.result.get("unexpected_index_list") or []:
-                value = _value(values.iat[position])
-                failures.append(
-                    failure(
-                        extract, lines[position], None, meta["column"], meta["kind"],
-                        _reason(meta, value, extract_date), value, meta.get("severity"),
-                    )
+    def submit(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> Pending:
+        """The suite checked now, in this process (the validation process answers later)."""
+        if typed.empty:
+            return Pending([])
+        request = suite_request(extract, typed, suite, extract_date)
+        return Pending(failures_from(extract, typed, self.outcomes(*request), extract_date))
+
+    def outcomes(self, name: str, frame: pd.DataFrame, suite: dict, parameters: dict) -> list[RuleOutcome]:
+        """Great Expectations' verdict on each expectation of the suite, for the frame."""
+        asset = self._source.add_dataframe_asset(name)
+        try:
+            batch = asset.add_batch_definition_whole_dataframe("whole").get_batch(batch_parameters={"dataframe": frame})
+            gx_suite = self._gx.ExpectationSuite(name=suite["name"], expectations=suite["expectations"])
+            result = batch.validate(gx_suite, result_format=RESULT_FORMAT, expectation_parameters=parameters)
+        finally:
+            self._source.delete_asset(name)
+        outcomes = [
+            RuleOutcome(dict(item.expectation_config.meta), bool(item.success),
+                        list(item.result.get("unexpected_index_list") or []), _exception_message(item.exception_info))
+            for item in result.results
+        ]
+        # GX leaves out an expectation it cannot build (an unknown type, bad arguments), logging
+        # it only: each one sent must come back with a verdict, or the run stops.
+        verdicts = {outcome.meta.get("rule_id") for outcome in outcomes}
+        missing = [e["meta"]["rule_id"] for e in suite["expectations"] if e["meta"]["rule_id"] not in verdicts]
+        if missing:
+            raise ValueError(f"Great Expectations did not run {', '.join(missing)} (its expectation could not be built)")
+        return outcomes
+
+
+def suite_request(extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> tuple[str, pd.DataFrame, dict, dict]:
+    """What Great Expectations needs to check an extract: (name, the frame as it checks it
+    fastest, the suite without the expectations it need not run, the suite's parameters)."""
+    to_run = suite_to_run(suite)
+    return extract.name, frame_for_suite(extract, typed, to_run), to_run, suite_parameters(extract, extract_date)
+
+
+def suite_to_run(suite: dict) -> dict:
+    """The suite less its key-uniqueness expectations: the keys are checked in SQL
+    (types_and_keys.py), where the first copy of a repeated key can be kept and the rest set
+    aside; Great Expectations' verdict on them would be thrown away, so it is not asked."""
+    return {**suite, "expectations": [e for e in suite["expectations"] if e.get("meta", {}).get("kind") != "duplicate_key"]}
+
+
+def failures_from(extract: Extract, typed: pd.DataFrame, outcomes: list[RuleOutcome], extract_date: dt.date) -> list[dict]:
+    """Each failing row of each expectation as a finding. An expectation that could not run
+    stops the run: GX would otherwise report it as simply not met, with no failing rows."""
+    failures = []
+    lines = typed[LINE].to_numpy()
+    for outcome in outcomes:
+        meta = outcome.meta
+        if outcome.problem:
+            raise RuntimeError(f"{extract.file}: expectation {meta['rule_id']} could not run: {outcome.problem}")
+        if outcome.success or meta["kind"] == "duplicate_key":
+            continue
+        values = typed[meta["column"]]
+        for position in outcome.unexpected:
+            value = _value(values.iat[position])
+            failures.append(
+                failure(
+                    extract, lines[position], None, meta["column"], meta["kind"],
+                    _reason(meta, value, extract_date), value, meta.get("severity"),
                 )
-        return failures
+            )
+    return failures
 
 
 def _exception_message(exception_info: dict) -> str | None:

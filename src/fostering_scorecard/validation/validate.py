@@ -13,6 +13,7 @@ from ..ingest import KEY, LINE, RawExtract
 from .checks import run_checks
 from .end_dates import EPISODES, keep_episodes_with_impossible_end
 from .findings import ValidatedExtract, failure, split_findings
+from . import suite_process
 from .gx_adapter import SuiteRunner
 from .suites import load_suite
 from .types_and_keys import type_rows
@@ -22,19 +23,37 @@ def validate_extract(
     con: duckdb.DuckDBPyConnection, raw: RawExtract, suite: dict, runner: SuiteRunner, extract_date: dt.date
 ) -> ValidatedExtract:
     """The single-row rules for one extract (cross-record checks come after, in run_checks)."""
-    typed, failures = type_rows(con, raw)
-    failures += [
-        failure(raw.extract, r[LINE], r.get(KEY), r["column"], r["rule"], r["reason"], r["value"])
-        for r in raw.rejected
-    ]
-    # A value that did not parse is already quarantined; its null must not also count as missing.
-    unparsed = {(f["line"], f["column"]) for f in failures if f["kind"] in ("bad_date", "bad_number")}
-    failures += [
-        f
-        for f in runner.failures(raw.extract, typed, suite, extract_date)
-        if not (f["kind"] == "missing_required" and (f["line"], f["column"]) in unparsed)
-    ]
-    return split_findings(raw, typed, failures)
+    return _SingleRowCheck(con, raw, suite, runner, extract_date).result()
+
+
+class _SingleRowCheck:
+    """One extract's single-row rules in two halves: typed and key-checked in DuckDB and its
+    suite sent to Great Expectations when made, the findings put together when asked for, so
+    that every extract is typed while Great Expectations works (suite_process.py)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawExtract, suite: dict, runner: SuiteRunner, extract_date: dt.date) -> None:
+        self.raw = raw
+        self.typed, failures = type_rows(con, raw)
+        self.failures = failures + [
+            failure(raw.extract, r[LINE], r.get(KEY), r["column"], r["rule"], r["reason"], r["value"])
+            for r in raw.rejected
+        ]
+        self.pending = runner.submit(raw.extract, self.typed, suite, extract_date)
+
+    def result(self) -> ValidatedExtract:
+        # A value that did not parse is already quarantined; its null must not also count as missing.
+        unparsed = {(f["line"], f["column"]) for f in self.failures if f["kind"] in ("bad_date", "bad_number")}
+        failures = self.failures + [
+            f for f in self.pending.result()
+            if not (f["kind"] == "missing_required" and (f["line"], f["column"]) in unparsed)
+        ]
+        return split_findings(self.raw, self.typed, failures)
+
+
+def default_suite_runner() -> SuiteRunner:
+    """The command's Great Expectations process if it started one (run.warm_up), otherwise
+    Great Expectations in this process."""
+    return suite_process.shared() or SuiteRunner()
 
 
 def validate_extracts(
@@ -42,13 +61,11 @@ def validate_extracts(
 ) -> dict[str, ValidatedExtract]:
     """Every extract through the single-row rules, then the cross-record checks, in one DuckDB
     connection; every row read comes out accepted or quarantined."""
-    runner = suite_runner or SuiteRunner()
+    runner = suite_runner or default_suite_runner()
     con = connect()
     try:
-        validated = {
-            name: validate_extract(con, raw, load_suite(raw.extract), runner, extract_date)
-            for name, raw in raws.items()
-        }
+        checks = {name: _SingleRowCheck(con, raw, load_suite(raw.extract), runner, extract_date) for name, raw in raws.items()}
+        validated = {name: check.result() for name, check in checks.items()}
         if EPISODES in validated:  # an impossible end date keeps its episode (end_dates.py)
             validated[EPISODES] = keep_episodes_with_impossible_end(validated[EPISODES])
         # Cross-record and cross-extract rules (sql/checks/) see every extract's checked rows.

@@ -1,0 +1,235 @@
+"""Great Expectations in a process of its own, started when a command begins.
+
+Importing Great Expectations takes about 4 s, the longest part of a council month. Launched
+first (gx_process.start_early, from `scorecard run`; otherwise by run.warm_up), this process
+imports it on the machine's other core while the command reads, types and key-checks the extracts and loads the pack's writers; the command then sends
+each extract's typed columns (gx_adapter.suite_request) and gets back Great Expectations'
+verdict on each expectation (gx_adapter.RuleOutcome), from which it makes the findings as the
+in-process gx_adapter.SuiteRunner does: the same findings either way (tests/test_suite_process.py).
+
+- The rows travel through the process's pipes only, never through a file; nothing is logged.
+- The process dies with the command (gx_process.launch): on Linux the kernel kills it when the
+  command's main thread ends, even by SIGKILL; the command's end kills it (runtime.on_stop);
+  and it ends by itself when its input closes. It is in its own process group, so Ctrl-C
+  stops the command, which then stops it.
+- Answers come back in the order the extracts were sent; a request that fails in Great
+  Expectations comes back as an error and stops the run, as it would in-process.
+
+Run as `python -m fostering_scorecard.validation.suite_process` (gx_process.launch) only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+import queue
+import signal
+import sys
+import threading
+from typing import BinaryIO
+
+import pandas as pd
+
+from .. import child_processes, gx_process
+from ..errors import RunProblem
+from ..definitions import Extract
+from .gx_adapter import Pending, failures_from, suite_request
+
+
+class SuiteProcessError(RuntimeError):
+    """Great Expectations could not check a suite in its process (as in-process, a fault of the
+    suite or of Great Expectations, not of the data)."""
+
+
+class SuiteProcessEnded(RunProblem):
+    """The process ended before answering (killed, out of memory)."""
+
+
+class _Lane:
+    """One worker's pair of pipes: requests written by a thread (a write can wait while the
+    worker finishes importing: a pipe holds 64 KiB), answers read in the order asked."""
+
+    def __init__(self, requests: BinaryIO, answers: BinaryIO, ended) -> None:
+        self.requests, self.answers, self._ended = requests, answers, ended
+        self.outbox: queue.Queue = queue.Queue()
+        self.lock = threading.Lock()  # one reader of the answers at a time
+        self.sent = self.received = 0
+        self.expectations = 0  # sent so far: the measure of a lane's work
+        self.kept: dict[int, tuple] = {}
+        threading.Thread(target=self._write_requests, name="scorecard-suite-requests", daemon=True).start()
+
+    def send(self, request: tuple) -> int:
+        with self.lock:
+            number, self.sent = self.sent, self.sent + 1
+            self.expectations += len(request[2]["expectations"])
+        self.outbox.put(request)
+        return number
+
+    def answer(self, number: int) -> tuple:
+        """The answer to request `number` (in order: earlier answers are kept for their askers)."""
+        with self.lock:
+            while number not in self.kept:
+                try:
+                    self.kept[self.received] = pickle.load(self.answers)
+                except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+                    raise SuiteProcessEnded(self._ended()) from None
+                self.received += 1
+            return self.kept.pop(number)
+
+    def close(self) -> None:
+        self.outbox.put(None)
+
+    def _write_requests(self) -> None:
+        try:
+            while (request := self.outbox.get()) is not None:
+                pickle.dump(request, self.requests, protocol=pickle.HIGHEST_PROTOCOL)
+                self.requests.flush()
+        except (OSError, ValueError):
+            pass  # the process ended: the reader reports why
+        finally:
+            try:
+                self.requests.close()
+            except OSError:
+                pass
+
+
+class SuiteProcess:
+    """The suite runner of a command: gx_adapter.SuiteRunner's `submit` and `failures`, with
+    Great Expectations working in the process gx_process launched. Each extract goes to the
+    worker with the fewest expectations to check so far."""
+
+    def __init__(self, launched: gx_process.Launched | None = None) -> None:
+        """Talk to `launched` (started early by the command), or to a process launched now."""
+        self.launched = launched or gx_process.launch()
+        if self.launched is None:
+            raise SuiteProcessEnded("the command is ending: no validation process was started")
+        self._lanes = [_Lane(requests, answers, self._ended) for requests, answers in self.launched.lanes]
+        self._choosing = threading.Lock()
+
+    @property
+    def process(self):
+        return self.launched.process
+
+    def failures(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> list[dict]:
+        return self.submit(extract, typed, suite, extract_date).result()
+
+    def submit(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> Pending:
+        if typed.empty:
+            return Pending([])
+        request = suite_request(extract, typed, suite, extract_date)
+        with self._choosing:
+            lane = min(self._lanes, key=lambda lane: lane.expectations)
+            number = lane.send(request)
+        return _Answer(lane, number, extract, typed, extract_date)
+
+    def running(self) -> bool:
+        return self.launched.running()
+
+    def close(self) -> None:
+        """End the process. It holds nothing to save (its temporary files are in the command's run
+        folder), so it is killed rather than left to finish an import nobody will use."""
+        for lane in self._lanes:
+            lane.close()
+        self.launched.stop()
+
+    def _ended(self) -> str:
+        code = self.process.poll()
+        how = "is no longer running" if code is None else f"ended with exit code {code}"
+        return f"the Great Expectations validation process {how} before answering; run again (with --no-prefect to see more)"
+
+
+class _Answer(Pending):
+    def __init__(self, lane: _Lane, number: int, extract: Extract, typed: pd.DataFrame, extract_date: dt.date) -> None:
+        self._lane, self._number = lane, number
+        self._extract, self._typed, self._extract_date = extract, typed, extract_date
+
+    def result(self) -> list[dict]:
+        kind, detail = self._lane.answer(self._number)
+        if kind == "error":
+            raise SuiteProcessError(f"{self._extract.file}: the suite could not run: {detail}")
+        return failures_from(self._extract, self._typed, detail, self._extract_date)
+
+
+_shared: SuiteProcess | None = None
+
+
+def start() -> SuiteProcess | None:
+    """The command's validation process: the one it launched early, or one launched now. None when
+    Great Expectations is already imported here (nothing to gain: it runs in this process) or
+    the command is ending."""
+    global _shared
+    if shared() is None and "great_expectations" not in sys.modules:
+        try:
+            _shared = SuiteProcess()
+        except SuiteProcessEnded:
+            _shared = None
+    return shared()
+
+
+def shared() -> SuiteProcess | None:
+    """The command's validation process, if it has one running (taking the one gx_process
+    launched early, the first time)."""
+    global _shared
+    if _shared is None or not _shared.running():
+        early = gx_process.take()
+        _shared = SuiteProcess(early) if early is not None else None
+    return _shared
+
+
+# ---------------------------------------------------------------------------------------------
+# The process itself
+
+
+def main(argv: list[str]) -> None:
+    """The process: import Great Expectations, fork a worker for each further lane ("r,w": the
+    file descriptors of its requests and answers, from gx_process.launch), then answer the
+    requests of the first lane (standard input and output) until the command closes it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the command, which ends this
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # a library's print cannot break the answers
+    lanes = [tuple(int(fd) for fd in lane.split(",")) for lane in argv]
+    from .gx_adapter import SuiteRunner  # imports Great Expectations
+
+    for requests_fd, answers_fd in lanes:
+        _serve_apart(requests_fd, answers_fd, SuiteRunner, answers)
+    _serve(sys.stdin.buffer, answers, SuiteRunner())
+
+
+def _serve_apart(requests_fd: int, answers_fd: int, make_runner, first_answers: BinaryIO) -> None:
+    """Answer a lane in a forked worker (it shares the imported libraries), or in a thread of this
+    process where forking is not safe (a library started a thread of its own). The worker keeps
+    no end of the first lane's pipes, so the command sees them close when the first worker ends."""
+    requests, answers = os.fdopen(requests_fd, "rb"), os.fdopen(answers_fd, "wb")
+    if threading.active_count() > 1:
+        threading.Thread(target=lambda: _serve(requests, answers, make_runner()), daemon=True).start()
+        return
+    parent = os.getpid()
+    if os.fork() == 0:
+        child_processes.die_with_parent(parent)
+        sys.stdin.close()
+        first_answers.close()
+        try:
+            _serve(requests, answers, make_runner())
+        finally:
+            os._exit(0)
+    requests.close()
+    answers.close()
+
+
+def _serve(requests: BinaryIO, answers: BinaryIO, runner) -> None:
+    while True:
+        try:
+            request = pickle.load(requests)
+        except (EOFError, OSError):
+            return  # the command closed the pipe, or ended
+        try:
+            answer = ("ok", runner.outcomes(*request))
+        except Exception as error:  # noqa: BLE001 - sent back, and raised there
+            answer = ("error", f"{type(error).__name__}: {error}")
+        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.flush()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
