@@ -9,6 +9,7 @@ when the version is published, and reused by `verify`, so a re-run writes the sa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -43,12 +44,19 @@ def code_version() -> dict:
 def dependency_record() -> dict:
     """Python's version and every installed distribution with its version (not a chosen list:
     any of them can change the bytes of an output)."""
+    return {"python": platform.python_version(), "distributions": dict(_installed_distributions())}
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_distributions() -> tuple[tuple[str, str], ...]:
+    """Read once per process (about 0.1 s: every distribution's metadata), not once per month of
+    a backfill: what a process has loaded does not change while it runs."""
     distributions = {}
     for distribution in metadata.distributions():
         name = (distribution.metadata["Name"] or "").strip()
         if name:
             distributions[name.lower().replace("_", "-")] = distribution.version
-    return {"python": platform.python_version(), "distributions": dict(sorted(distributions.items()))}
+    return tuple(sorted(distributions.items()))
 
 
 def configuration_record(project) -> dict:
