@@ -115,7 +115,7 @@ def time_great_expectations(clock: Clock) -> None:
     from fostering_scorecard import validation
 
     clock.wrap(validation.SuiteRunner, "__init__", "validate_gx_setup")
-    clock.wrap(validation.SuiteRunner, "failures", "validate_gx_suites")
+    clock.wrap(validation.SuiteRunner, "outcomes", "validate_gx_suites")  # Great Expectations itself, per extract
 
 
 def spine_runner(clock: Clock, publish: bool):

@@ -13,6 +13,7 @@ import time
 import pandas as pd
 import pytest
 from builders import EXTRACTS, SAMPLE_PROJECT
+from test_validation import approved_places_suite
 
 from fostering_scorecard import ingest, validation
 from fostering_scorecard.validation.suite_process import SuiteProcess, SuiteProcessEnded, SuiteProcessError
@@ -43,12 +44,7 @@ def test_the_process_finds_what_great_expectations_finds_in_this_process(suite_p
 def _wrong_bounds():
     """A carers suite whose only rule Great Expectations cannot evaluate (bounds the wrong way
     round): GX reports it as "not met" with no failing rows, which must stop the run."""
-    typed = pd.DataFrame({"_line": [2, 3], "approved_places": pd.array([1, 9], dtype="Int64")})
-    meta = {"rule_id": "carers.approved_places.out_of_range", "kind": "out_of_range", "column": "approved_places", "severity": "error"}
-    suite = {"name": "wrong_bounds", "expectations": [
-        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "approved_places", "min_value": 5, "max_value": 1}, "meta": meta}
-    ]}
-    return typed, suite
+    return approved_places_suite("expect_column_values_to_be_between", 5, 1)
 
 
 def test_a_rule_great_expectations_cannot_run_stops_the_run_as_in_this_process(suite_process):
@@ -70,14 +66,26 @@ def test_a_suite_great_expectations_refuses_is_named_and_the_process_goes_on(sui
     assert [f["line"] for f in suite_process.failures(EXTRACTS["carers"], typed, fine, dt.date(2020, 4, 5))] == [3]
 
 
-def test_a_process_that_died_is_reported_not_waited_for():
+def test_a_process_killed_from_outside_is_not_waited_for_the_suite_is_checked_here():
+    # Killed (here by SIGKILL, as the out-of-memory killer would): the command checks the suite in
+    # its own process instead, with the same findings (line 3's 9 places are above the 5 allowed).
+    typed, suite = approved_places_suite("expect_column_values_to_be_between", 1, 5)
     process = SuiteProcess()
     try:
         os.kill(process.process.pid, signal.SIGKILL)
         process.process.wait()
-        typed, suite = _wrong_bounds()
-        with pytest.raises(SuiteProcessEnded, match="validation process ended with exit code -9"):
-            process.failures(EXTRACTS["carers"], typed, suite, dt.date(2020, 4, 5))
+        assert [f["line"] for f in process.failures(EXTRACTS["carers"], typed, suite, dt.date(2020, 4, 5))] == [3]
+    finally:
+        process.close()
+
+
+def test_an_ended_process_is_named_in_words():
+    process = SuiteProcess()
+    try:
+        os.kill(process.process.pid, signal.SIGKILL)
+        process.process.wait()
+        with pytest.raises(SuiteProcessEnded, match="^the Great Expectations validation process ended with exit code -9 before answering$"):
+            process._lanes[0].answer(process._lanes[0].send(("carers", None, {"expectations": []}, {})))
     finally:
         process.close()
 

@@ -94,21 +94,26 @@ def test_optional_columns_may_be_left_out_and_a_bom_is_fine(tmp_path, suite_runn
     assert validated.rows_accepted == 1 and validated.rows_quarantined == 0
 
 
+def approved_places_suite(kind: str, min_value: int, max_value: int):
+    """Two carers (1 and 9 approved places, lines 2 and 3) and a suite of one range rule on them."""
+    import pandas as pd
+
+    typed = pd.DataFrame({"_line": [2, 3], "approved_places": pd.array([1, 9], dtype="Int64")})
+    meta = {"rule_id": "carers.approved_places.out_of_range", "kind": "out_of_range", "column": "approved_places", "severity": "error"}
+    suite = {"name": kind, "expectations": [
+        {"type": kind, "kwargs": {"column": "approved_places", "min_value": min_value, "max_value": max_value}, "meta": meta}
+    ]}
+    return typed, suite
+
+
 def test_an_expectation_great_expectations_cannot_run_stops_the_run(suite_runner):
     # GX reports a rule it could not evaluate as "not met" with no failing rows; taken at face
     # value every row would pass it. Here the bounds are the wrong way round (GX raises inside).
     import datetime as dt
 
-    import pandas as pd
-
-    carers = EXTRACTS["carers"]
-    typed = pd.DataFrame({"_line": [2, 3], "approved_places": pd.array([1, 9], dtype="Int64")})
-    meta = {"rule_id": "carers.approved_places.out_of_range", "kind": "out_of_range", "column": "approved_places", "severity": "error"}
-    suite = {"name": "wrong_bounds", "expectations": [
-        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "approved_places", "min_value": 5, "max_value": 1}, "meta": meta}
-    ]}
+    typed, suite = approved_places_suite("expect_column_values_to_be_between", 5, 1)
     with pytest.raises(RuntimeError, match="carers.approved_places.out_of_range could not run"):
-        suite_runner.failures(carers, typed, suite, dt.date(2020, 4, 5))
+        suite_runner.failures(EXTRACTS["carers"], typed, suite, dt.date(2020, 4, 5))
 
 
 def test_an_expectation_great_expectations_cannot_build_stops_the_run(suite_runner):
@@ -116,13 +121,6 @@ def test_an_expectation_great_expectations_cannot_build_stops_the_run(suite_runn
     # it only: its rows would all read as passed. Each expectation sent must come back.
     import datetime as dt
 
-    import pandas as pd
-
-    carers = EXTRACTS["carers"]
-    typed = pd.DataFrame({"_line": [2, 3], "approved_places": pd.array([1, 9], dtype="Int64")})
-    meta = {"rule_id": "carers.approved_places.out_of_range", "kind": "out_of_range", "column": "approved_places", "severity": "error"}
-    suite = {"name": "unknown_type", "expectations": [
-        {"type": "expect_no_such_thing", "kwargs": {"column": "approved_places", "min_value": 1, "max_value": 5}, "meta": meta}
-    ]}
+    typed, suite = approved_places_suite("expect_no_such_thing", 1, 5)
     with pytest.raises(ValueError, match="did not run carers.approved_places.out_of_range"):
-        suite_runner.failures(carers, typed, suite, dt.date(2020, 4, 5))
+        suite_runner.failures(EXTRACTS["carers"], typed, suite, dt.date(2020, 4, 5))

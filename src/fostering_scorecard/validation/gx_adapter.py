@@ -56,7 +56,18 @@ class Pending:
         return self._failures
 
 
-class SuiteRunner:
+class Suites:
+    """What validation asks of a suite runner: submit() an extract's suite (its failures now or
+    later, as a Pending), or its failures() at once."""
+
+    def submit(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> Pending:
+        raise NotImplementedError
+
+    def failures(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> list[dict]:
+        return self.submit(extract, typed, suite, extract_date).result()
+
+
+class SuiteRunner(Suites):
     """One ephemeral Great Expectations context, reused for every extract of a run."""
 
     def __init__(self) -> None:
@@ -72,9 +83,6 @@ class SuiteRunner:
         # GX's progress bars would flood the run log with one line per expectation.
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         self._source = self._context.data_sources.add_pandas("extracts")
-
-    def failures(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> list[dict]:
-        return self.submit(extract, typed, suite, extract_date).result()
 
     def submit(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> Pending:
         """The suite checked now, in this process (the validation process answers later)."""

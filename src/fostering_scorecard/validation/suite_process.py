@@ -13,7 +13,9 @@ in-process gx_adapter.SuiteRunner does: the same findings either way (tests/test
   and it ends by itself when its input closes. It is in its own process group, so Ctrl-C
   stops the command, which then stops it.
 - Answers come back in the order the extracts were sent; a request that fails in Great
-  Expectations comes back as an error and stops the run, as it would in-process.
+  Expectations comes back as an error and stops the run, as it would in-process. If the process
+  ends before answering (killed from outside, out of memory), the command checks the suites
+  itself, in-process: the same findings, only slower.
 
 Run as `python -m fostering_scorecard.validation.suite_process` (gx_process.launch) only.
 """
@@ -21,6 +23,8 @@ Run as `python -m fostering_scorecard.validation.suite_process` (gx_process.laun
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import os
 import pickle
 import queue
@@ -31,10 +35,10 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from .. import child_processes, gx_process
+from .. import child_processes, gx_process, runtime
 from ..errors import RunProblem
 from ..definitions import Extract
-from .gx_adapter import Pending, failures_from, suite_request
+from .gx_adapter import Pending, SuiteRunner, Suites, failures_from, suite_request
 
 
 class SuiteProcessError(RuntimeError):
@@ -94,9 +98,9 @@ class _Lane:
                 pass
 
 
-class SuiteProcess:
-    """The suite runner of a command: gx_adapter.SuiteRunner's `submit` and `failures`, with
-    Great Expectations working in the process gx_process launched. Each extract goes to the
+class SuiteProcess(Suites):
+    """The suite runner of a command, as gx_adapter.SuiteRunner, with Great Expectations working
+    in the process gx_process launched. Each extract goes to the
     worker with the fewest expectations to check so far."""
 
     def __init__(self, launched: gx_process.Launched | None = None) -> None:
@@ -111,9 +115,6 @@ class SuiteProcess:
     def process(self):
         return self.launched.process
 
-    def failures(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> list[dict]:
-        return self.submit(extract, typed, suite, extract_date).result()
-
     def submit(self, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> Pending:
         if typed.empty:
             return Pending([])
@@ -121,7 +122,7 @@ class SuiteProcess:
         with self._choosing:
             lane = min(self._lanes, key=lambda lane: lane.expectations)
             number = lane.send(request)
-        return _Answer(lane, number, extract, typed, extract_date)
+        return _Answer(lane, number, extract, typed, suite, extract_date)
 
     def running(self) -> bool:
         return self.launched.running()
@@ -136,19 +137,32 @@ class SuiteProcess:
     def _ended(self) -> str:
         code = self.process.poll()
         how = "is no longer running" if code is None else f"ended with exit code {code}"
-        return f"the Great Expectations validation process {how} before answering; run again (with --no-prefect to see more)"
+        return f"the Great Expectations validation process {how} before answering"
 
 
 class _Answer(Pending):
-    def __init__(self, lane: _Lane, number: int, extract: Extract, typed: pd.DataFrame, extract_date: dt.date) -> None:
+    def __init__(self, lane: _Lane, number: int, extract: Extract, typed: pd.DataFrame, suite: dict, extract_date: dt.date) -> None:
         self._lane, self._number = lane, number
-        self._extract, self._typed, self._extract_date = extract, typed, extract_date
+        self._extract, self._typed, self._suite, self._extract_date = extract, typed, suite, extract_date
 
     def result(self) -> list[dict]:
-        kind, detail = self._lane.answer(self._number)
+        try:
+            kind, detail = self._lane.answer(self._number)
+        except SuiteProcessEnded as ended:
+            # Killed from outside, or out of memory: unless the command is being stopped, the
+            # suite is checked here instead (the same findings; what failed there fails here
+            # with its own message).
+            runtime.stop_if_asked()
+            logging.getLogger(__name__).warning("%s; checking %s in this process instead", ended, self._extract.file)
+            return in_this_process().failures(self._extract, self._typed, self._suite, self._extract_date)
         if kind == "error":
             raise SuiteProcessError(f"{self._extract.file}: the suite could not run: {detail}")
         return failures_from(self._extract, self._typed, detail, self._extract_date)
+
+
+@functools.lru_cache(maxsize=1)
+def in_this_process() -> SuiteRunner:
+    return SuiteRunner()
 
 
 _shared: SuiteProcess | None = None
