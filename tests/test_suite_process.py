@@ -127,6 +127,7 @@ def test_the_process_and_its_second_worker_die_with_a_command_killed_by_sigkill(
     assert not any(_alive(pid) for pid in workers)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the second worker is forked on Linux only")
 def test_extracts_are_shared_between_the_two_workers_by_their_expectations(suite_process):
     # Each extract goes to the worker with fewer expectations sent so far: suites of 3, 2 and 2
     # expectations go to worker 1 (0 so far), worker 2 (0 < 3), then worker 2 again (2 < 3).
