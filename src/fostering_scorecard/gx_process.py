@@ -26,6 +26,9 @@ MODULE = "fostering_scorecard.validation.suite_process"
 # Workers of the process: a second one is forked (Linux: fork after the import is safe there, and
 # its parent-death signal ties it to the first).
 WORKERS = 2 if sys.platform.startswith("linux") else 1
+# numpy's maths libraries start no threads of their own (the process does no matrix work), so
+# the process runs one thread and may fork; Great Expectations' telemetry off.
+WORKER_ENVIRONMENT = {"GX_ANALYTICS_ENABLED": "false", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass
@@ -40,7 +43,7 @@ class Launched:
 
     def stop(self) -> None:
         stop(self.process)
-        for _requests, answers in self.lanes:
+        for _requests, answers in self.lanes:  # the requests' ends are closed by their writers
             answers.close()
 
 
@@ -52,30 +55,30 @@ def launch() -> Launched | None:
     (the first worker's are its standard input and output); killed when the command ends (it
     holds nothing to save). None once the command is ending."""
     extra = [(os.pipe(), os.pipe()) for _ in range(WORKERS - 1)]  # ((requests r, w), (answers r, w))
-    child_ends = [(requests[0], answers[1]) for requests, answers in extra]
-    with runtime.starting_process() as allowed:
-        if not allowed:
-            process = None
-        else:
-            process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn: from the main thread, before the work
-                [sys.executable, "-m", MODULE, *(f"{r},{w}" for r, w in child_ends)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,  # its libraries' log lines; failures come back as answers
-                env={**os.environ, "GX_ANALYTICS_ENABLED": "false"},
-                process_group=0,  # Ctrl-C is for the command, which then ends this process
-                pass_fds=[fd for pair in child_ends for fd in pair],
-                preexec_fn=child_processes.die_with_this_thread(),
-            )
-    for fd in (fd for pair in child_ends for fd in pair):
-        os.close(fd)
+    child_ends = [fd for requests, answers in extra for fd in (requests[0], answers[1])]
+    our_ends = [fd for requests, answers in extra for fd in (requests[1], answers[0])]
+    process = None
+    try:
+        with runtime.starting_process() as allowed:
+            if allowed:
+                process = subprocess.Popen(  # noqa: PLW1509 - preexec_fn: from the main thread, before the work
+                    [sys.executable, "-m", MODULE, *(f"{requests[0]},{answers[1]}" for requests, answers in extra)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,  # its libraries' log lines; failures come back as answers
+                    env={**os.environ, **WORKER_ENVIRONMENT},
+                    process_group=0,  # Ctrl-C is for the command, which then ends this process
+                    pass_fds=child_ends,
+                    preexec_fn=child_processes.die_with_this_thread(),
+                )
+                # Registered before the command can start ending (it waits for this block).
+                runtime.on_stop(lambda: stop(process), pid=process.pid)
+                atexit.register(stop, process)  # outside a command's session
+    finally:
+        for fd in child_ends + (our_ends if process is None else []):
+            os.close(fd)
     if process is None:
-        for requests, answers in extra:
-            os.close(requests[1])
-            os.close(answers[0])
         return None
-    runtime.on_stop(lambda: stop(process), pid=process.pid)
-    atexit.register(stop, process)  # outside a command's session
     lanes = [(process.stdin, process.stdout)]
     lanes += [(open(requests[1], "wb"), open(answers[0], "rb")) for requests, answers in extra]
     return Launched(process, lanes)

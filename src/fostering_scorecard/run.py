@@ -11,7 +11,9 @@ them; none of them lists the steps again.
 - Each step reports a `StepEvent` (step, month, counts, seconds, and a line of plain words with
   counts only, never a record id) to the runner's listeners: the command's progress lines and
   the Prefect run's log.
-- The month lock is taken in one place, `produce_month`, around the month's compute and publish;
+- The month lock is taken in one place, `produce_month`, around the month's compute and publish
+  (a backfill computes the next month ahead, outside its lock: only in memory, and thrown away if
+  that month turns out unchanged);
   a backfill takes it month by month.
 - The project is read once by the caller and passed down in the RunContext.
 
@@ -228,11 +230,19 @@ def collector_skips_what_lives_on():
     published. Writing a pack makes many small objects, and each full collection would walk all
     of those again: a third of a workbook's time in a backfill. Given back to the collector at
     the end, so a long-running process (scorecard serve) keeps nothing it no longer needs."""
-    gc.freeze()
+    global _frozen_depth
+    _frozen_depth += 1
+    if _frozen_depth == 1:  # a block inside another leaves the outer one's objects frozen
+        gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        _frozen_depth -= 1
+        if _frozen_depth == 0:
+            gc.unfreeze()
+
+
+_frozen_depth = 0
 
 
 class FiguresAhead:
@@ -268,7 +278,9 @@ class FiguresAhead:
     def __enter__(self) -> FiguresAhead:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, error_type, *_) -> None:
+        if error_type is not None:  # an error or a stop: the month being computed is not wanted
+            self._con.interrupt()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

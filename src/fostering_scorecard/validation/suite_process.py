@@ -57,27 +57,37 @@ class _Lane:
     def __init__(self, requests: BinaryIO, answers: BinaryIO, ended) -> None:
         self.requests, self.answers, self._ended = requests, answers, ended
         self.outbox: queue.Queue = queue.Queue()
-        self.lock = threading.Lock()  # one reader of the answers at a time
+        self.sending = threading.Lock()  # a request's number and its place in the queue agree
+        self.reading = threading.Lock()  # one reader of the answers at a time
         self.sent = self.received = 0
         self.expectations = 0  # sent so far: the measure of a lane's work
         self.kept: dict[int, tuple] = {}
+        self.broken = False  # a read was cut short: the stream can no longer be trusted
         threading.Thread(target=self._write_requests, name="scorecard-suite-requests", daemon=True).start()
 
     def send(self, request: tuple) -> int:
-        with self.lock:
+        with self.sending:
             number, self.sent = self.sent, self.sent + 1
             self.expectations += len(request[2]["expectations"])
-        self.outbox.put(request)
+            self.outbox.put(request)
         return number
 
     def answer(self, number: int) -> tuple:
         """The answer to request `number` (in order: earlier answers are kept for their askers)."""
-        with self.lock:
+        with self.reading:
             while number not in self.kept:
+                if self.broken:
+                    raise SuiteProcessEnded(self._ended())
                 try:
-                    self.kept[self.received] = pickle.load(self.answers)
-                except (EOFError, OSError, ValueError, pickle.UnpicklingError):
-                    raise SuiteProcessEnded(self._ended()) from None
+                    answer = pickle.load(self.answers)
+                except BaseException as error:
+                    # Cut short (a stop, the process killed) or out of step: no later answer
+                    # can be trusted to be the one asked for.
+                    self.broken = True
+                    if isinstance(error, Exception):
+                        raise SuiteProcessEnded(self._ended()) from None
+                    raise
+                self.kept[self.received] = answer
                 self.received += 1
             return self.kept.pop(number)
 
@@ -100,8 +110,8 @@ class _Lane:
 
 class SuiteProcess(Suites):
     """The suite runner of a command, as gx_adapter.SuiteRunner, with Great Expectations working
-    in the process gx_process launched. Each extract goes to the
-    worker with the fewest expectations to check so far."""
+    in the process gx_process launched. Each extract goes to the worker with the fewest
+    expectations to check so far."""
 
     def __init__(self, launched: gx_process.Launched | None = None) -> None:
         """Talk to `launched` (started early by the command), or to a process launched now."""
@@ -110,6 +120,7 @@ class SuiteProcess(Suites):
             raise SuiteProcessEnded("the command is ending: no validation process was started")
         self._lanes = [_Lane(requests, answers, self._ended) for requests, answers in self.launched.lanes]
         self._choosing = threading.Lock()
+        runtime.on_stop(self.close)  # the writer threads and pipes end with the command
 
     @property
     def process(self):
@@ -125,7 +136,7 @@ class SuiteProcess(Suites):
         return _Answer(lane, number, extract, typed, suite, extract_date)
 
     def running(self) -> bool:
-        return self.launched.running()
+        return self.launched.running() and not any(lane.broken for lane in self._lanes)
 
     def close(self) -> None:
         """End the process. It holds nothing to save (its temporary files are in the command's run
@@ -136,7 +147,7 @@ class SuiteProcess(Suites):
 
     def _ended(self) -> str:
         code = self.process.poll()
-        how = "is no longer running" if code is None else f"ended with exit code {code}"
+        how = "stopped answering" if code is None else f"ended with exit code {code}"
         return f"the Great Expectations validation process {how} before answering"
 
 
@@ -186,6 +197,8 @@ def shared() -> SuiteProcess | None:
     launched early, the first time)."""
     global _shared
     if _shared is None or not _shared.running():
+        if _shared is not None:
+            _shared.close()
         early = gx_process.take()
         _shared = SuiteProcess(early) if early is not None else None
     return _shared
@@ -201,44 +214,65 @@ def main(argv: list[str]) -> None:
     requests of the first lane (standard input and output) until the command closes it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the command, which ends this
     answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # a library's print cannot break the answers
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 1)  # a library's print cannot break the answers
+    os.close(devnull)
     lanes = [tuple(int(fd) for fd in lane.split(",")) for lane in argv]
-    from .gx_adapter import SuiteRunner  # imports Great Expectations
+    import great_expectations  # noqa: F401 - before the fork, so the workers share one import
 
-    for requests_fd, answers_fd in lanes:
-        _serve_apart(requests_fd, answers_fd, SuiteRunner, answers)
-    _serve(sys.stdin.buffer, answers, SuiteRunner())
-
-
-def _serve_apart(requests_fd: int, answers_fd: int, make_runner, first_answers: BinaryIO) -> None:
-    """Answer a lane in a forked worker (it shares the imported libraries), or in a thread of this
-    process where forking is not safe (a library started a thread of its own). The worker keeps
-    no end of the first lane's pipes, so the command sees them close when the first worker ends."""
-    requests, answers = os.fdopen(requests_fd, "rb"), os.fdopen(answers_fd, "wb")
-    if threading.active_count() > 1:
-        threading.Thread(target=lambda: _serve(requests, answers, make_runner()), daemon=True).start()
+    if _only_thread():  # forked before any Great Expectations context exists
+        for requests_fd, answers_fd in lanes:
+            _fork_worker(requests_fd, answers_fd, answers)
+        _serve(sys.stdin.buffer, answers, SuiteRunner(), None)
         return
+    # Forking is not safe (another thread runs): this process answers every lane, one suite at a time.
+    runner, one_at_a_time = SuiteRunner(), threading.Lock()
+    for requests_fd, answers_fd in lanes:
+        lane = (os.fdopen(requests_fd, "rb"), os.fdopen(answers_fd, "wb"))
+        threading.Thread(target=_serve, args=(*lane, runner, one_at_a_time), daemon=True).start()
+    _serve(sys.stdin.buffer, answers, runner, one_at_a_time)
+
+
+def _only_thread() -> bool:
+    """True when this process runs one thread, counted by the kernel (native threads included:
+    gx_process.launch keeps numpy's maths libraries to one), so that forking it is safe."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _fork_worker(requests_fd: int, answers_fd: int, first_answers: BinaryIO) -> None:
+    """Answer a lane in a forked worker: it shares the imported libraries and makes its own Great
+    Expectations context. It keeps no end of the first lane's pipes, so the command sees them
+    close when the first worker ends; it is killed when the first worker ends."""
     parent = os.getpid()
     if os.fork() == 0:
-        child_processes.die_with_parent(parent)
-        sys.stdin.close()
-        first_answers.close()
         try:
-            _serve(requests, answers, make_runner())
+            child_processes.die_with_parent(parent)
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)  # the first lane's requests are not this worker's to read
+            os.close(devnull)
+            first_answers.close()
+            _serve(os.fdopen(requests_fd, "rb"), os.fdopen(answers_fd, "wb"), SuiteRunner(), None)
         finally:
             os._exit(0)
-    requests.close()
-    answers.close()
+    os.close(requests_fd)
+    os.close(answers_fd)
 
 
-def _serve(requests: BinaryIO, answers: BinaryIO, runner) -> None:
+def _serve(requests: BinaryIO, answers: BinaryIO, runner, one_at_a_time) -> None:
     while True:
         try:
             request = pickle.load(requests)
-        except (EOFError, OSError):
-            return  # the command closed the pipe, or ended
+        except (EOFError, OSError, pickle.UnpicklingError):
+            return  # the command closed the pipe, or ended (perhaps while writing)
         try:
-            answer = ("ok", runner.outcomes(*request))
+            if one_at_a_time is None:
+                answer = ("ok", runner.outcomes(*request))
+            else:
+                with one_at_a_time:
+                    answer = ("ok", runner.outcomes(*request))
         except Exception as error:  # noqa: BLE001 - sent back, and raised there
             answer = ("error", f"{type(error).__name__}: {error}")
         pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)

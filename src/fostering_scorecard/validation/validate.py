@@ -14,13 +14,13 @@ from .checks import run_checks
 from .end_dates import EPISODES, keep_episodes_with_impossible_end
 from .findings import ValidatedExtract, failure, split_findings
 from . import suite_process
-from .gx_adapter import SuiteRunner
+from .gx_adapter import SuiteRunner, Suites
 from .suites import load_suite
 from .types_and_keys import type_rows
 
 
 def validate_extract(
-    con: duckdb.DuckDBPyConnection, raw: RawExtract, suite: dict, runner: SuiteRunner, extract_date: dt.date
+    con: duckdb.DuckDBPyConnection, raw: RawExtract, suite: dict, runner: Suites, extract_date: dt.date
 ) -> ValidatedExtract:
     """The single-row rules for one extract (cross-record checks come after, in run_checks)."""
     return _SingleRowCheck(con, raw, suite, runner, extract_date).result()
@@ -31,7 +31,7 @@ class _SingleRowCheck:
     suite sent to Great Expectations when made, the findings put together when asked for, so
     that every extract is typed while Great Expectations works (suite_process.py)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawExtract, suite: dict, runner: SuiteRunner, extract_date: dt.date) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, raw: RawExtract, suite: dict, runner: Suites, extract_date: dt.date) -> None:
         self.raw = raw
         self.typed, failures = type_rows(con, raw)
         self.failures = failures + [
@@ -50,14 +50,14 @@ class _SingleRowCheck:
         return split_findings(self.raw, self.typed, failures)
 
 
-def default_suite_runner() -> SuiteRunner:
+def default_suite_runner() -> Suites:
     """The command's Great Expectations process if it started one (run.warm_up), otherwise
     Great Expectations in this process."""
     return suite_process.shared() or SuiteRunner()
 
 
 def validate_extracts(
-    raws: dict[str, RawExtract], extract_date: dt.date, suite_runner: SuiteRunner | None = None
+    raws: dict[str, RawExtract], extract_date: dt.date, suite_runner: Suites | None = None
 ) -> dict[str, ValidatedExtract]:
     """Every extract through the single-row rules, then the cross-record checks, in one DuckDB
     connection; every row read comes out accepted or quarantined."""
