@@ -36,7 +36,7 @@ from . import publication_check, publish, validation
 from .errors import FileProblem
 from .events import Runner, StepEvent, listening, status_words  # noqa: F401 (callers take them from the spine)
 from .models import MonthFigures  # noqa: F401
-from .pack.writer import WRITER_MODULES, load_writers
+from .pack.writer import load_writers
 from .project import Project
 from .project import load as load_project
 from .steps import (  # noqa: F401 (the steps and their context, as callers know them from the spine)
@@ -252,8 +252,8 @@ class FiguresAhead:
 
     The one models connection and the cache of month-ends (each month-end computed once, not
     once per trend) are used by that thread alone. A month that turns out already published is
-    not waited for; stopping waits for the month being computed, then closes nothing itself
-    (the caller's `with` closes the connection after this)."""
+    not waited for; an error or a stop interrupts the month being computed and waits for it, so
+    the caller's `with` closes the connection after the thread has let go of it."""
 
     def __init__(self, base: RunContext, months: list[str], validated: dict[str, ValidatedExtract], con) -> None:
         self._base, self._validated, self._con = base, validated, con

@@ -23,7 +23,6 @@ Run as `python -m fostering_scorecard.validation.suite_process` (gx_process.laun
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import os
 import pickle
@@ -38,7 +37,7 @@ import pandas as pd
 from .. import child_processes, gx_process, runtime
 from ..errors import RunProblem
 from ..definitions import Extract
-from .gx_adapter import Pending, SuiteRunner, Suites, failures_from, suite_request
+from .gx_adapter import Pending, SuiteRunner, Suites, failures_from, in_this_process, suite_request
 
 
 class SuiteProcessError(RuntimeError):
@@ -169,11 +168,6 @@ class _Answer(Pending):
         if kind == "error":
             raise SuiteProcessError(f"{self._extract.file}: the suite could not run: {detail}")
         return failures_from(self._extract, self._typed, detail, self._extract_date)
-
-
-@functools.lru_cache(maxsize=1)
-def in_this_process() -> SuiteRunner:
-    return SuiteRunner()
 
 
 _shared: SuiteProcess | None = None

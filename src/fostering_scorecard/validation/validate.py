@@ -14,7 +14,7 @@ from .checks import run_checks
 from .end_dates import EPISODES, keep_episodes_with_impossible_end
 from .findings import ValidatedExtract, failure, split_findings
 from . import suite_process
-from .gx_adapter import SuiteRunner, Suites
+from .gx_adapter import Suites, in_this_process
 from .suites import load_suite
 from .types_and_keys import type_rows
 
@@ -53,7 +53,7 @@ class _SingleRowCheck:
 def default_suite_runner() -> Suites:
     """The command's Great Expectations process if it started one (run.warm_up), otherwise
     Great Expectations in this process."""
-    return suite_process.shared() or SuiteRunner()
+    return suite_process.shared() or in_this_process()
 
 
 def validate_extracts(
