@@ -48,6 +48,7 @@ from importlib import metadata
 from pathlib import Path
 
 from fostering_scorecard.environment import PRIVATE_ENVIRONMENT
+from fostering_scorecard.periods import shift_month
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -259,38 +260,29 @@ def run_once(kind: str, extracts: Path, month: str, *extra: str) -> dict:
         shutil.rmtree(output, ignore_errors=True)
 
 
-def first_of(months: int, last: str) -> str:
-    """The first month of `months` months ending at `last` ("2025-03", 24 -> "2023-04")."""
-    year, month = map(int, last.split("-"))
-    index = year * 12 + month - 1 - (months - 1)
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def run_cli_backfill(extracts: Path, last: str, months: int) -> dict:
     """`scorecard backfill --no-prefect` of `months` months ending at `last`, as a user runs it."""
+    return run_scorecard(["backfill", "--from", shift_month(last, 1 - months), "--to", last, "--extracts", str(extracts), "--no-prefect"])
+
+
+def run_scorecard(arguments: list[str], extra_env: dict | None = None) -> dict:
+    """One `scorecard` command on the sample project, into a scratch output folder removed after."""
     output = scratch_output()
-    command = [sys.executable, "-m", "fostering_scorecard.cli", "backfill", "--project", str(ROOT / "data" / "sample"),
-               "--from", first_of(months, last), "--to", last, "--extracts", str(extracts), "--output", str(output), "--no-prefect"]
+    command = [sys.executable, "-m", "fostering_scorecard.cli", *arguments[:1], "--project", str(ROOT / "data" / "sample"),
+               *arguments[1:], "--output", str(output)]
     try:
-        return run_process(command, child_env(), cwd=ROOT)
+        return run_process(command, child_env(extra_env), cwd=ROOT)
     finally:
         shutil.rmtree(output, ignore_errors=True)
 
 
 def run_cli(extracts: Path, month: str, mode: str, prefect_home: Path | None, api_url: str | None) -> dict:
-    output = scratch_output()
     extra = {}
     if prefect_home:
         extra["PREFECT_HOME"] = str(prefect_home)
     if api_url:
         extra["PREFECT_API_URL"] = api_url
-    command = [sys.executable, "-m", "fostering_scorecard.cli", "run", "--project", str(ROOT / "data" / "sample"), "--month", month, "--extracts", str(extracts), "--output", str(output)]
-    if mode == "no-prefect":
-        command.append("--no-prefect")
-    try:
-        return run_process(command, child_env(extra), cwd=ROOT)
-    finally:
-        shutil.rmtree(output, ignore_errors=True)
+    return run_scorecard(["run", "--month", month, "--extracts", str(extracts), *(["--no-prefect"] if mode == "no-prefect" else [])], extra)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,15 +425,17 @@ def measure(args, results: dict, save) -> None:
 
     if "imports" in only:
         print("importing the stack in a fresh process: " + ", ".join(STACK), flush=True)
-        measured["imports"] = {"libraries": list(STACK), **repeat(
-            "imports", max(args.reps, 3), lambda: run_process([sys.executable, "-c", "import " + ", ".join(STACK)], child_env(), cwd=ROOT))}
+        def import_stack() -> dict:
+            return run_process([sys.executable, "-c", "import " + ", ".join(STACK)], child_env(), cwd=ROOT)
+
+        measured["imports"] = {"libraries": list(STACK), **repeat("imports", max(args.reps, 3), import_stack)}
         if not args.quick:  # the same, paired with `scorecard run --no-prefect` run by run: a drifting machine moves both
             extracts = extracts_for("council")
             month = extract_month(extracts)
             pairs = []
             for number in range(1, PAIRS + 1):
                 month_run = run_cli(extracts, month, "no-prefect", None, None)
-                import_run = run_process([sys.executable, "-c", "import " + ", ".join(STACK)], child_env(), cwd=ROOT)
+                import_run = import_stack()
                 pairs.append({"run_s": month_run["wall_s"], "imports_s": import_run["wall_s"], "ratio": round(month_run["wall_s"] / import_run["wall_s"], 3)})
                 print(f"  pair {number}/{PAIRS}: run {month_run['wall_s']:.2f} s, imports {import_run['wall_s']:.2f} s", flush=True)
             measured["imports"]["paired"] = pairs

@@ -78,6 +78,19 @@ def startup_timeout() -> float:
     return float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180"))
 
 
+def wait_until_answers(url: str, alive, timeout: float) -> bool:
+    """True once the API at url answers its health check; False as soon as alive() is False (its
+    server died), or after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not alive():
+            return False
+        if answers(url, timeout=2):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 class TemporaryApi:
     def __init__(self) -> None:
         self.port = free_port()
@@ -94,14 +107,7 @@ class TemporaryApi:
 
     def wait_until_ready(self, timeout: float) -> bool:
         """True once the API answers its health check; False if the process died or timed out."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            if answers(self.url, timeout=2):
-                return True
-            time.sleep(0.1)
-        return False
+        return wait_until_answers(self.url, lambda: self.process.poll() is None, timeout)
 
     def stop(self) -> None:
         if self.process.poll() is None:

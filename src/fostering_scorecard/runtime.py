@@ -269,15 +269,22 @@ def _make_run_folder(base: Path) -> Path:
     return folder
 
 
-def _owner_running(pid: int, folder: Path) -> bool:
-    if pid == os.getpid():  # a dead command's with this pid, unless it is this command's own
-        return _session is not None and _session.folder == folder
+def process_running(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
+    return True
+
+
+def _owner_running(pid: int, folder: Path) -> bool:
+    if pid == os.getpid():  # a dead command's with this pid, unless it is this command's own
+        return _session is not None and _session.folder == folder
+    if not process_running(pid):
+        return False
     try:
         recorded = (folder / OWNER_FILE).read_text().strip()
     except OSError:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from ..periods import MONTH_NAMES, date_words  # noqa: F401 - date_words: the pack's writers import it from here
+from ..periods import MONTH_NAMES
 
 ARROWS = {"up": "\u2191", "down": "\u2193", "flat": "\u2192", "none": "\u2013"}
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .disclosure import Rule, public_figures
-from .formatting import date_words, format_count, format_value
+from ..periods import date_words
+from .formatting import format_count, format_value
 
 VERSION_COLUMNS = [  # version.csv
     "month", "version", "reissued_on", "replaces_version", "reason", "indicators_moved", "moved_metric_ids",

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .chart_specs import ChartSpec
 from .notices import ABOUT_VERSION
-from .style import CHART_SIZE, FONT_FAMILY, PALETTE, PANEL, RAG_FILL, RULE, TEXT, WARNING_COLOUR
+from .style import CHART_SIZE, FONT_FAMILY, PALETTE, PANEL, RAG_FILL, RULE, TEXT, WARNING_COLOUR, fonts_dir
 from .summary import IndicatorLine
 from .view import PackView
 
@@ -40,14 +40,12 @@ class PdfError(RuntimeError):
 def _compiler(template: str):
     """One typst compiler per template and process (templates/<folder>/<file>.typ): fonts from
     matplotlib's data folder only, never the machine's."""
-    import matplotlib
     import typst
 
     from ..resources import template_dir
 
     folder, name = template.split("/")
-    fonts_dir = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(fonts_dir)])
+    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(fonts_dir())])
     return typst.Compiler(template_dir(folder) / name, font_paths=fonts, ignore_system_fonts=True)
 
 
@@ -185,7 +183,7 @@ def _others_options(groups: list[dict]) -> list[dict]:
     options = []
     for n in range(len(groups), -1, -1):
         rest = _balanced_columns(groups[n:])
-        cuts = _two_column_cuts(groups[:n]) if GROUP_COLUMNS == 2 else [_balanced_columns(groups[:n])]
+        cuts = _two_column_cuts(groups[:n])
         options += [{"columns": columns, "rest": rest} for columns in (cuts or [[]])]
     return options
 
@@ -213,7 +211,7 @@ def document(view: PackView, svg_for: Callable[[ChartSpec], bytes]) -> dict:
         "others_options": _others_options([{"area": g.area, "lines": [_other_line(line) for line in g.lines]} for g in view.groups]),
         "withheld": _withheld_sentences(view),
         "key": view.key, "footnotes": view.footnotes, "about": about,
-        "pages": [_area_page(p, svg_for) for p in view.pages], "chart_width_in": CHART_SIZE[0],
+        "pages": [_area_page(p, svg_for) for p in view.pages], "chart_width_in": CHART_SIZE[0], "chart_columns": CHART_STACKS,
         "quality": quality,
         "colours": {"text": TEXT, "dark_blue": PALETTE["dark_blue"], "orange": PALETTE["orange"], "warning": WARNING_COLOUR,
                     "rule": RULE, "panel": PANEL},

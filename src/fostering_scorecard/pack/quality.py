@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 ALL_ROWS = "(all rows)"  # the report's line per extract (validation/report.py ALL_ROWS)
 EXTRACT_COLUMNS = ["Extract", "Rows read", "Accepted", "Set aside", "Share set aside"]
@@ -216,10 +215,11 @@ def _row_pt(lines: int) -> float:
 
 @lru_cache(maxsize=2)
 def _font(bold: bool):
-    import matplotlib
     from matplotlib import ft2font
 
-    font = ft2font.FT2Font(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / FONT_FILES[bold]))
+    from .style import fonts_dir
+
+    font = ft2font.FT2Font(str(fonts_dir() / FONT_FILES[bold]))
     font.set_size(TEXT_PT, 72)  # 72 dpi: a pixel is a point
     return font
 

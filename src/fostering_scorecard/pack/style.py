@@ -40,3 +40,13 @@ CHART_SIZE = (3.4, 1.9)  # inches: three a row, with two 5 mm gaps, within the 2
 FONT_FAMILY = "DejaVu Sans"  # charts and text alike; the PDF takes it from matplotlib's data folder
 MIN_TEXT_PT = 9  # body text printed on A4
 MIN_CHART_TEXT_PT = 8  # chart text printed on A4
+
+
+def fonts_dir():
+    """The folder of the fonts every format uses (DejaVu, from matplotlib's data folder: pinned by
+    the lock, never the machine's): the PDF's typst and the PDF's text widths read it."""
+    from pathlib import Path
+
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"

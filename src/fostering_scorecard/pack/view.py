@@ -33,7 +33,8 @@ from .disclosure import (
     public_rows,
     status_whatever_hidden,
 )
-from .formatting import date_words, month_words
+from ..periods import date_words
+from .formatting import month_words
 from .notices import VersionNotice, set_aside_warning, version_notice
 from .quality import DataQuality, data_quality
 from .summary import RAG_SHAPES, IndicatorGroup, IndicatorLine, YearTarget, headline, indicator_line

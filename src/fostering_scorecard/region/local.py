@@ -21,7 +21,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from .. import child_processes, prefect_api, runtime
@@ -109,14 +108,11 @@ class LocalPrefect:
         environment.pop("PREFECT_API_URL", None)
         environment.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # its own database, in its home
         self.server = ChildProcess(prefect_api.server_command(port), environment, self.log_dir / "prefect-server.log")
-        deadline = time.monotonic() + prefect_api.startup_timeout()
-        while not prefect_api.answers(self.url, timeout=2):
-            if not self.server.running() or time.monotonic() > deadline:
-                self.stop()
-                raise LocalPrefectError(f"the local Prefect server did not start (its log: {self.log_dir / 'prefect-server.log'})\n"
-                                        "  How to fix: run again; if it keeps failing, start `prefect server start` yourself and "
-                                        "run without --local-workers (docs/operations.md, \"Regions\").")
-            time.sleep(0.2)
+        if not prefect_api.wait_until_answers(self.url, self.server.running, prefect_api.startup_timeout()):
+            self.stop()
+            raise LocalPrefectError(f"the local Prefect server did not start (its log: {self.log_dir / 'prefect-server.log'})\n"
+                                    "  How to fix: run again; if it keeps failing, start `prefect server start` yourself and "
+                                    "run without --local-workers (docs/operations.md, \"Regions\").")
         return self.url
 
     # The workers

@@ -69,7 +69,9 @@ def write_region_month(region: Region, month: str, councils: list[CouncilProject
     # What a killed run of this month left (its half-written folder, or the old one it was
     # replacing) goes first; a folder of a run still going is left to it.
     for leftover in (*region.outputs_dir.glob(f".partial-{month}-*"), *region.outputs_dir.glob(f".old-{month}-*")):
-        if not _still_running(leftover.name.rsplit("-", 1)[-1]):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        # a dead run's (this process's pid can be a dead run's too: this run has not begun its own)
+        if not pid.isdigit() or int(pid) == os.getpid() or not runtime.process_running(int(pid)):
             shutil.rmtree(leftover, ignore_errors=True)
     partial = region.outputs_dir / f".partial-{month}-{os.getpid()}"
     private_mkdir(partial)
@@ -101,16 +103,3 @@ def _replace(final: Path, partial: Path) -> None:
         final.rename(old)
     partial.rename(final)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _still_running(pid: str) -> bool:
-    """Whether the process that named a folder (its pid, as text) still runs on this machine."""
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
