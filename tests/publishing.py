@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from builders import SAMPLE_PROJECT, children_for, write_extracts
 
+from fostering_scorecard.pack import pack_process
 from fostering_scorecard import pack, project, publish, run, tables
 
 MONTH = "2020-03"
@@ -87,6 +88,7 @@ def light_pack_with_pinned_code():
     pinned = publish.manifest.code_version()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "write_pack", light_pack)
+        patch.setattr(pack_process, "WORKERS", 0)  # a backfill's packs written here, by light_pack
         patch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
         yield
 

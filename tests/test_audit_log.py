@@ -14,6 +14,7 @@ import pytest
 from publishing import CORRECTED_CARERS, MONTH, RECORD_IDS, council, landing_folder, light_pack, run_with  # noqa: F401 (council: a fixture)
 
 import fostering_scorecard
+from fostering_scorecard.pack import pack_process
 from fostering_scorecard import pack, publish, run
 from fostering_scorecard.publish import audit, release
 
@@ -22,6 +23,7 @@ from fostering_scorecard.publish import audit, release
 def light_pack_and_pinned_code(monkeypatch):
     pinned = publish.manifest.code_version()
     monkeypatch.setattr(pack, "write_pack", light_pack)
+    monkeypatch.setattr(pack_process, "WORKERS", 0)  # a backfill's packs written here, by light_pack
     monkeypatch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
 
 

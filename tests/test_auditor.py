@@ -19,6 +19,7 @@ from builders import REPOSITORY
 from publishing import MONTH, landing_folder, light_pack, run_with, tolerant_project
 
 import fostering_scorecard
+from fostering_scorecard.pack import pack_process
 from fostering_scorecard import pack, publish, run
 
 
@@ -26,6 +27,7 @@ from fostering_scorecard import pack, publish, run
 def light_pack_and_pinned_code(monkeypatch):
     pinned = publish.manifest.code_version()
     monkeypatch.setattr(pack, "write_pack", light_pack)
+    monkeypatch.setattr(pack_process, "WORKERS", 0)  # a backfill's packs written here, by light_pack
     monkeypatch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
 
 

@@ -6,6 +6,7 @@ import sys
 
 from builders import SAMPLE_PROJECT, children_for, write_extracts
 
+from fostering_scorecard.pack import pack_process
 from fostering_scorecard import cli
 
 PROJECT = ["--project", str(SAMPLE_PROJECT)]
@@ -106,6 +107,7 @@ def test_run_then_verify_says_reproduced_and_a_changed_extract_is_not(tmp_path, 
     pinned = publish.manifest.code_version()
     monkeypatch.setattr(publish.manifest, "code_version", lambda: dict(pinned))
     monkeypatch.setattr(pack, "write_pack", light_pack)
+    monkeypatch.setattr(pack_process, "WORKERS", 0)  # a backfill's packs written here, by light_pack
     folder = write_extracts(tmp_path / "x", episodes=EPISODES, header=children_for(EPISODES), carers=[{"household_id": "H1", "approval_date": "01/05/2019"}])
     out = tmp_path / "out"
     assert cli.main(["run", *PROJECT, "--no-prefect", "--month", "2020-03", "--extracts", str(folder), "--output", str(out)]) == 0

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from builders import SAMPLE_PROJECT, children_for, write_extracts
 
+from fostering_scorecard.pack import pack_process
 from fostering_scorecard import cli, environment, pack, prefect_api, tables
 
 LONDON = ZoneInfo("Europe/London")
@@ -99,6 +100,7 @@ def flow_run(flows, tmp_path_factory):
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "write_pack", light_pack)
+        patch.setattr(pack_process, "WORKERS", 0)  # a backfill's packs written here, by light_pack
         state = flows.monthly_scorecard(
             month="2020-03", project_dir=str(SAMPLE_PROJECT), extracts_dir=str(landing), output_dir=str(root / "out"),
             allow_quarantine=True, return_state=True,  # two of seven rows are planted bad ones
@@ -204,6 +206,7 @@ def test_the_backfill_flow_publishes_each_month_and_the_series(flows, tmp_path):
     )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(pack, "write_pack", light_pack)
+        patch.setattr(pack_process, "WORKERS", 0)  # a backfill's packs written here, by light_pack
         statuses = flows.backfill_scorecard(
             first_month="2020-02", last_month="2020-03", project_dir=str(SAMPLE_PROJECT), extracts_dir=str(landing), output_dir=str(tmp_path / "out")
         )

@@ -134,14 +134,14 @@ def test_extracts_are_shared_between_the_two_workers_by_their_expectations(suite
     typed, suite = _wrong_bounds()
     fine = {**suite, "expectations": [{**suite["expectations"][0], "kwargs": {"column": "approved_places", "min_value": 1, "max_value": 5}}]}
     lanes = suite_process._lanes
-    before = [lane.expectations for lane in lanes]
+    before = [lane.load for lane in lanes]
     chosen = []
     for count in (3, 2, 2):
-        lightest = min(range(len(lanes)), key=lambda i: lanes[i].expectations)
+        lightest = min(range(len(lanes)), key=lambda i: lanes[i].load)
         chosen.append(lightest)
         # line 3 holds 9 places, above the 5 allowed, whichever worker checks it
         assert [f["line"] for f in suite_process.failures(EXTRACTS["carers"], typed, {**fine, "expectations": fine["expectations"] * count}, dt.date(2020, 4, 5))] == [3] * count
-    assert len(lanes) == 2 and sum(lane.expectations for lane in lanes) - sum(before) == 7
+    assert len(lanes) == 2 and sum(lane.load for lane in lanes) - sum(before) == 7
     assert len(set(chosen)) == 2  # both workers answered
 
 

@@ -11,24 +11,24 @@ them; none of them lists the steps again.
 - Each step reports a `StepEvent` (step, month, counts, seconds, and a line of plain words with
   counts only, never a record id) to the runner's listeners: the command's progress lines and
   the Prefect run's log.
-- The month lock is taken in one place, `produce_month`, around the month's compute and publish
-  (a backfill computes the next month ahead, outside its lock: only in memory, and thrown away if
-  that month turns out unchanged);
-  a backfill takes it month by month.
+- The month lock is taken in one place, `produce_month`, around the month's compute and publish;
+  a backfill takes it month by month, and a month it has drafted keeps its lock until it is
+  published (backfill_overlap.MonthsInFlight). A backfill computes the next month ahead, outside
+  its lock: only in memory, and thrown away if that month turns out unchanged.
 - The project is read once by the caller and passed down in the RunContext.
 
-What each step does is in steps.py; this module holds their order.
+What each step does is in steps.py; this module holds their order; how a backfill overlaps its
+months (computed ahead, packs written by the pack process, published in order) is in
+backfill_overlap.py.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import shutil
 import tempfile
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from . import publication_check, publish, validation
 from .errors import FileProblem
 from .events import Runner, StepEvent, listening, status_words  # noqa: F401 (callers take them from the spine)
 from .models import MonthFigures  # noqa: F401
+from .backfill_overlap import FiguresAhead, MonthsInFlight, collector_skips_what_lives_on
 from .pack.writer import load_writers
 from .project import Project
 from .project import load as load_project
@@ -47,6 +48,7 @@ from .steps import (  # noqa: F401 (the steps and their context, as callers know
     already_current,
     compute,
     default_month,
+    draft_month,
     extract_info,
     for_month,
     months_between,
@@ -128,36 +130,62 @@ def check_extracts(runner: Runner, project: Project, month: str, extracts_dir: P
 
 
 def produce_month(runner: Runner, ctx: RunContext, validated: dict[str, ValidatedExtract], *,
-                  figures_ahead: FiguresAhead | None = None, command: str = "run") -> MonthResult:
+                  figures_ahead: FiguresAhead | None = None, command: str = "run",
+                  in_flight: MonthsInFlight | None = None) -> MonthResult | None:
     """compute -> publish for one month, under the month's lock (the one place it is taken).
 
     Decided first by the run record (publish.plan_version), before anything is computed: the
     same record as the newest version is "unchanged" (nothing computed or written); a different
     one re-issues the month as the next version only with ctx.options.reason, and otherwise
     stops with a message naming what differs. The outcome (or the failure) is appended to the
-    output folder's audit log as `command` (run, backfill). A backfill passes its FiguresAhead,
-    which computes the months in order, each while the month before is published."""
-    with publish.month_lock(ctx.output_dir, ctx.month):
+    output folder's audit log as `command` (run, backfill).
+
+    A backfill passes its FiguresAhead, which computes the months in order, each while the
+    month before is published, and its MonthsInFlight, which keeps its results in month order:
+    with a pack process, the month's new version is drafted (its pack handed to the process)
+    and published later, in month order, by in_flight, which then holds the month's lock; None
+    is returned for it."""
+    pipelined = in_flight is not None and in_flight.packs is not None
+    with contextlib.ExitStack() as held:
+        held.enter_context(publish.month_lock(ctx.output_dir, ctx.month))
         plan = None
         try:
-            plan = publish.plan_version(ctx, validated)
+            previous = in_flight.findings_before(ctx.month) if in_flight else None
+            plan = publish.plan_version(ctx, validated, previous)
             current = already_current(ctx, validated, plan)
             if current:
+                if in_flight:
+                    in_flight.finish_all()  # the months before it are published and logged first
                 runner.report("publish", ctx.month, current)
                 log_outcome(ctx, command, plan, "unchanged", current)
+                if in_flight:
+                    in_flight.results.append(current)
                 return current
             if plan.status == "needs_reason":
                 raise plan.refusal()
             figures = runner.step("compute", ctx.month, figures_ahead.figures if figures_ahead else compute, ctx, validated)
-            result = runner.step("publish", ctx.month, publish_month, ctx, validated, figures, plan)
+            if not pipelined:
+                result = runner.step("publish", ctx.month, publish_month, ctx, validated, figures, plan)
+            else:
+                draft = draft_month(ctx, validated, figures, plan, in_flight.packs)
         except publish.ReissueNeedsReason:
+            if in_flight:
+                in_flight.finish_all()
             log_outcome(ctx, command, plan, "refused", detail="re-issue without a reason; what differs: " + ", ".join(plan.what_differs))
             raise
         except BaseException as error:
+            if in_flight:
+                in_flight.finish_all() if isinstance(error, Exception) else in_flight.discard_all()
             log_outcome(ctx, command, plan, "failed", detail=type(error).__name__)  # the type only: a message may quote anything
             raise
-        log_outcome(ctx, command, plan, result.status, result)
-        return result
+        if not pipelined:
+            log_outcome(ctx, command, plan, result.status, result)
+            if in_flight:
+                in_flight.results.append(result)
+            return result
+        month_lock = held.pop_all()
+    in_flight.add(draft, month_lock)
+    return None
 
 
 @dataclass
@@ -212,76 +240,17 @@ def backfill(project: Project, first: str, last: str, extracts_dir: Path | None 
     produced from the same inputs and code are skipped. Writes the series of every indicator."""
     runner = runner or Runner()
     months = months_between(first, last)
-    base, validated = check_extracts(runner, project, last, extracts_dir, output_dir, suite_runner, options, extract_date,
-                                     command="backfill", earliest_month=first)
-    results = []
-    with collector_skips_what_lives_on(), open_models(base, validated) as con, FiguresAhead(base, months, validated, con) as figures_ahead:
-        for month in months:
-            ctx = for_month(base, month)
-            results.append(produce_month(runner, ctx, validated, figures_ahead=figures_ahead, command="backfill"))
+    with MonthsInFlight(runner, "backfill", len(months)) as in_flight:
+        base, validated = check_extracts(runner, project, last, extracts_dir, output_dir, suite_runner, options, extract_date,
+                                         command="backfill", earliest_month=first)
+        with collector_skips_what_lives_on(), open_models(base, validated) as con, FiguresAhead(base, months, validated, con, compute) as figures_ahead:
+            for month in months:
+                ctx = for_month(base, month)
+                produce_month(runner, ctx, validated, figures_ahead=figures_ahead, command="backfill", in_flight=in_flight)
+            in_flight.finish_all()
+    results = in_flight.results
     publish.build_series(base.output_dir)
     return results
-
-
-@contextlib.contextmanager
-def collector_skips_what_lives_on():
-    """Python's garbage collector leaves alone, for the block, every object alive when it starts
-    (gc.freeze): the libraries, the extracts and their validation, which live until the month is
-    published. Writing a pack makes many small objects, and each full collection would walk all
-    of those again: a third of a workbook's time in a backfill. Given back to the collector at
-    the end, so a long-running process (scorecard serve) keeps nothing it no longer needs."""
-    global _frozen_depth
-    _frozen_depth += 1
-    if _frozen_depth == 1:  # a block inside another leaves the outer one's objects frozen
-        gc.freeze()
-    try:
-        yield
-    finally:
-        _frozen_depth -= 1
-        if _frozen_depth == 0:
-            gc.unfreeze()
-
-
-_frozen_depth = 0
-
-
-class FiguresAhead:
-    """A backfill's months computed in a thread of their own, each month's figures started as
-    soon as the month before has its own: the next month is computed (in DuckDB, which does not
-    hold Python's lock) while this one is published (Python: the charts, the pack's files).
-
-    The one models connection and the cache of month-ends (each month-end computed once, not
-    once per trend) are used by that thread alone. A month that turns out already published is
-    not waited for; an error or a stop interrupts the month being computed and waits for it, so
-    the caller's `with` closes the connection after the thread has let go of it."""
-
-    def __init__(self, base: RunContext, months: list[str], validated: dict[str, ValidatedExtract], con) -> None:
-        self._base, self._validated, self._con = base, validated, con
-        self._month_cache: dict = {}
-        self._next_month = dict(zip(months, months[1:]))
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scorecard-figures-ahead")
-        self._started: dict[str, Future] = {}
-
-    def figures(self, ctx: RunContext, validated: dict[str, ValidatedExtract]) -> MonthFigures:
-        """The month's figures (the compute step of produce_month), then the next month's started.
-        ctx is the backfill's for_month(base, month), as the one started ahead was made."""
-        future = self._started.pop(ctx.month, None) or self._start(ctx)
-        figures = future.result()
-        following = self._next_month.get(ctx.month)
-        if following is not None:
-            self._started[following] = self._start(for_month(self._base, following))
-        return figures
-
-    def _start(self, ctx: RunContext) -> Future:
-        return self._pool.submit(compute, ctx, self._validated, self._month_cache, self._con)
-
-    def __enter__(self) -> FiguresAhead:
-        return self
-
-    def __exit__(self, error_type, *_) -> None:
-        if error_type is not None:  # an error or a stop: the month being computed is not wanted
-            self._con.interrupt()
-        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def verify_month(

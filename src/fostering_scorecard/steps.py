@@ -14,6 +14,7 @@ from .definitions import Extract, Metric
 from .errors import FileProblem
 from .ingest import ExtractError, ExtractInfo, RawExtract
 from .models import MonthFigures
+from .pack.pack_process import PackProcess
 from .periods import as_at_date, latest_complete_month, parse_month, shift_month
 from .project import Project, Settings
 from .validation import SuiteRunner, ValidatedExtract
@@ -196,37 +197,103 @@ def compute(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache
             con.close()
 
 
-def write_month_files(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, folder: Path,
-                      record: dict, release: publish.Release, baseline_file: Path | None = None) -> dict:
-    """Every file of a version of a month, into folder: change_note.md (from version 2), the
-    data-quality report (compared with baseline_file, the findings the run record names), the
-    pack (stating the release), the named lists, and manifest.json last: the run record, the
-    release and the sha256 of every other file. Returns the manifest."""
+def start_month_files(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, folder: Path,
+                      release: publish.Release, baseline_file: Path | None = None, packs: PackProcess | None = None):
+    """Every file of a version of a month but its manifest, into folder: change_note.md (from
+    version 2), the data-quality report (compared with baseline_file, the findings the run
+    record names), the named lists and the pack (stating the release). The pack is written here,
+    or handed to packs (a backfill's pack process): the returned object's result() waits for it
+    (None: written here)."""
     publish.private_mkdir(folder)
     if release.is_reissue:
         (folder / publish.CHANGE_NOTE).write_text(publish.change_note_markdown(release), encoding="utf-8")
     quality_rows = validation.write_quality_outputs(folder, validated, baseline_file=baseline_file)
-    pack.write_pack(folder, ctx, figures.rows, figures.history, quality_rows, breakdowns=figures.breakdowns, release=release)
     for name, (columns, list_rows) in sorted(figures.lists.items()):  # named lists: internal only
         tables.write_csv(folder / "internal" / f"{name}.csv", columns, list_rows)
+    arguments = (folder, ctx, figures.rows, figures.history, quality_rows, figures.breakdowns, release)
+    if packs is not None:
+        return packs.submit(*arguments)
+    pack.write_pack(*arguments)
+    return None
+
+
+def finish_month_files(folder: Path, record: dict, release: publish.Release) -> dict:
+    """manifest.json last (the run record, the release and the sha256 of every other file), then
+    the folder made owner-only. Returns the manifest."""
     manifest = publish.write_manifest(folder, record, release.to_record())
     publish.restrict_permissions(folder)
     return manifest
 
 
-def publish_month(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, plan: publish.VersionPlan) -> MonthResult:
-    """The month as the version the plan decided (version 1, or a re-issue with its reason): its
-    release (what moved since the version before) is settled first, then every file is written
-    and the run's inputs, baseline and project files archived (publish.publish_version)."""
+def write_month_files(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, folder: Path,
+                      record: dict, release: publish.Release, baseline_file: Path | None = None) -> dict:
+    """Every file of a version of a month, into folder (start_month_files, then
+    finish_month_files). Returns the manifest."""
+    start_month_files(ctx, validated, figures, folder, release, baseline_file)
+    return finish_month_files(folder, record, release)
+
+
+@dataclass
+class MonthDraft:
+    """A month's new version being written (draft_month), published by finish_draft."""
+
+    ctx: RunContext
+    plan: publish.VersionPlan
+    release: publish.Release
+    version: publish.VersionDraft
+    pending_pack: object | None  # PendingPack from the pack process; None: the pack is written
+    row_counts: dict[str, dict[str, int]]
+    rows: list[dict]
+
+    @property
+    def month(self) -> str:
+        return self.ctx.month
+
+    @property
+    def findings(self) -> publish.Baseline:
+        """This version's data-quality findings, as the next month's baseline."""
+        return publish.findings_of(self.month, self.plan.version, self.version.folder)
+
+    def discard(self) -> None:
+        self.version.discard()
+
+
+def draft_month(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, plan: publish.VersionPlan,
+                packs: PackProcess | None = None) -> MonthDraft:
+    """Start the version the plan decided (version 1, or a re-issue with its reason): its
+    release (what moved since the version before) settled first, every file but the manifest
+    written into its hidden folder (the pack perhaps by packs, still being written), and the
+    run's inputs, baseline and project files archived. Nothing is visible until finish_draft."""
     release = plan.release(figures.rows)
-    published = publish.publish_version(
-        ctx.output_dir,
-        ctx.month,
-        plan.version,
-        write_files=lambda folder: write_month_files(ctx, validated, figures, folder, plan.record, release, plan.baseline.findings),
-        archive=lambda archive_dir: publish.archive_inputs(archive_dir, ctx, validated, plan.record, plan.baseline.findings),
-    )
-    return MonthResult(ctx.month, published.month_dir, figures.rows, row_counts(validated), published.version, published.status, published.version_dir)
+    version = publish.start_version(ctx.output_dir, ctx.month, plan.version)
+    try:
+        # Archived first: nothing can fail here once the pack process is writing into the folder.
+        publish.archive_inputs(publish.MonthStore(ctx.output_dir).archive_dir, ctx, validated, plan.record, plan.baseline.findings)
+        pending_pack = start_month_files(ctx, validated, figures, version.folder, release, plan.baseline.findings, packs)
+    except BaseException:
+        version.discard()
+        raise
+    return MonthDraft(ctx, plan, release, version, pending_pack, row_counts(validated), figures.rows)
+
+
+def finish_draft(draft: MonthDraft) -> MonthResult:
+    """The drafted version published: its pack waited for, manifest.json written last, then the
+    hidden folder renamed into place and the month's link switched to it (VersionDraft.publish).
+    If anything fails or the run is stopped, nothing is published."""
+    try:
+        if draft.pending_pack is not None:
+            draft.pending_pack.result()
+        finish_month_files(draft.version.folder, draft.plan.record, draft.release)
+        published = draft.version.publish()
+    except BaseException:
+        draft.discard()
+        raise
+    return MonthResult(draft.month, published.month_dir, draft.rows, draft.row_counts, published.version, published.status, published.version_dir)
+
+
+def publish_month(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, plan: publish.VersionPlan) -> MonthResult:
+    """The month as the version the plan decided, written and published in this process."""
+    return finish_draft(draft_month(ctx, validated, figures, plan))
 
 
 def row_counts(validated: dict[str, ValidatedExtract]) -> dict[str, dict[str, int]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,15 +69,23 @@ def _percent(text: str, path: Path, line: int) -> float | None:
         raise ComparatorError(f"{path.name}, line {line}, column children_percent: {text!r} is not a number, 'c' or 'z'") from None
 
 
-def _read_csv(path: Path, required: list[str]) -> list[dict]:
+def _read_csv(path: Path, required: list[str]) -> tuple[dict, ...]:
+    """The reference file's rows (read-only), read again only when the file changes: a backfill
+    writes a pack for every month from the same files."""
     if not path.exists():
         raise ComparatorError(f"{path}: reference file not found (national/settings.toml [comparators])")
+    stat = path.stat()
+    return _read_csv_once(path, stat.st_size, stat.st_mtime_ns, tuple(required))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_csv_once(path: Path, _size: int, _mtime_ns: int, required: tuple[str, ...]) -> tuple[dict, ...]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.DictReader(f)
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
             raise ComparatorError(f"{path.name}: missing column(s) {', '.join(missing)}")
-        return list(reader)
+        return tuple(reader)
 
 
 def statistical_neighbours(path: Path, la_code: str) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ code version patches publish.manifest.code_version.
 
 from . import audit
 from .archive import ArchiveError, RestoredMonth, archive_file, archive_inputs, archive_path, restore_baseline, restore_inputs, restore_month, restore_project
-from .baseline import Baseline, month_baseline
+from .baseline import Baseline, findings_of, month_baseline
 from .compare import explain, file_differences, metric_changes, read_scorecard
 from .files import private_mkdir, restrict_permissions, sha256_file, write_atomically
 from .lock import MonthLocked, month_lock
@@ -45,7 +45,7 @@ from .manifest import CHANGE_NOTE, MANIFEST, output_digests, read_manifest, reco
 from .plan import ReissueNeedsReason, VersionPlan, plan_version
 from .release import Cause, IndicatorFigures, MovedIndicator, Release, change_note_markdown
 from .verify import KINDS, VerifyReport, compare_rerun, edited_files, log_verdict, overall_exit_code, summary_text
-from .versions import SERIES, SERIES_COLUMNS, MonthStore, PublishedVersion, build_series, publish_version
+from .versions import SERIES, SERIES_COLUMNS, MonthStore, PublishedVersion, VersionDraft, build_series, publish_version, start_version
 
 __all__ = [
     "CHANGE_NOTE",
@@ -79,12 +79,15 @@ __all__ = [
     "log_verdict",
     "metric_changes",
     "month_baseline",
+    "findings_of",
     "month_lock",
     "output_digests",
     "overall_exit_code",
     "plan_version",
     "private_mkdir",
     "publish_version",
+    "start_version",
+    "VersionDraft",
     "read_manifest",
     "read_scorecard",
     "record_of",

@@ -33,22 +33,28 @@ class Baseline:
     findings: Path | None
 
 
+def findings_of(month: str, version: int, folder: Path) -> Baseline:
+    """A version of month (written in folder) as the baseline of the month after it."""
+    for name in FINDINGS_FILES:
+        path = Path(folder) / name
+        if path.is_file():
+            return Baseline({"month": month, "version": version, "file": name, "sha256": sha256_file(path)}, path)
+    return Baseline(None, None)
+
+
 def previous_month_findings(store: MonthStore, month: str) -> Baseline:
     """The newest version of the month before, as a baseline (none when it is not published)."""
     previous = shift_month(month, -1)
     latest = store.latest(previous)
-    if latest:
-        for name in FINDINGS_FILES:
-            path = latest[1] / name
-            if path.is_file():
-                entry = {"month": previous, "version": latest[0], "file": name, "sha256": sha256_file(path)}
-                return Baseline(entry, path)
-    return Baseline(None, None)
+    return findings_of(previous, *latest) if latest else Baseline(None, None)
 
 
-def month_baseline(store: MonthStore, month: str) -> Baseline:
+def month_baseline(store: MonthStore, month: str, previous: Baseline | None = None) -> Baseline:
     """The baseline for a run of month: the one its newest version recorded (from the archive,
-    checked against its sha256), else, for a first publication, the previous month's findings."""
+    checked against its sha256), else, for a first publication, the previous month's findings:
+    `previous` when the caller is publishing the previous month's new version itself (a
+    backfill, whose months are published in order: findings_of its version being written),
+    else the newest version of the previous month in store."""
     latest = store.latest(month)
     if latest and (latest[1] / MANIFEST).is_file():
         recorded = read_manifest(latest[1])
@@ -64,4 +70,4 @@ def month_baseline(store: MonthStore, month: str) -> Baseline:
                     "Restore the archive from a backup."
                 )
             return Baseline(entry, blob)
-    return previous_month_findings(store, month)
+    return previous if previous is not None else previous_month_findings(store, month)

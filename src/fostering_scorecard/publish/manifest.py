@@ -35,10 +35,18 @@ def code_version() -> dict:
     """The tool's version and a hash of every file of the installed package (code, SQL, suites,
     definitions, reference data, templates): it identifies the code that ran, installed from a
     wheel or from a checkout alike."""
+    files = tuple((name, path, path.stat()) for name, path in resources.package_files())
+    return {"package_version": __version__, "code_sha256": _code_sha256(tuple((name, path, stat.st_size, stat.st_mtime_ns) for name, path, stat in files))}
+
+
+@functools.lru_cache(maxsize=4)
+def _code_sha256(files: tuple) -> str:
+    """The hash of the package's files, made again only when a file changes (its size or time):
+    not once per month of a backfill."""
     digest = hashlib.sha256()
-    for name, path in resources.package_files():
+    for name, path, _size, _mtime in files:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return {"package_version": __version__, "code_sha256": digest.hexdigest()}
+    return digest.hexdigest()
 
 
 def dependency_record() -> dict:

@@ -97,12 +97,13 @@ class VersionPlan:
         return ReissueNeedsReason("\n".join(lines))
 
 
-def plan_version(ctx, validated: dict) -> VersionPlan:
+def plan_version(ctx, validated: dict, previous: Baseline | None = None) -> VersionPlan:
     """What a run of ctx.month from these validated extracts would publish in ctx.output_dir
     (ctx.options.reason: why it is re-issued, if it is). Reads the month's versions; writes
-    nothing. Call it holding the month's lock when the plan is then carried out."""
+    nothing. Call it holding the month's lock when the plan is then carried out. previous: the
+    previous month's findings when the caller is writing its new version (month_baseline)."""
     store = MonthStore(Path(ctx.output_dir))
-    baseline = month_baseline(store, ctx.month)
+    baseline = month_baseline(store, ctx.month, previous)
     record = canonical(run_record(ctx, validated, baseline.entry))
     latest = store.latest(ctx.month)
     reason = clean_reason(ctx.options.reason)

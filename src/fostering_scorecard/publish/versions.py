@@ -128,6 +128,51 @@ class PublishedVersion:
     month_dir: Path  # <output>/<month>, the link to it
 
 
+@dataclass(frozen=True)
+class VersionDraft:
+    """A version of a month being written (start_version): its files go into `folder`, an empty
+    owner-only hidden folder, until publish() makes it versions/<month>/v<version> in one step.
+    The caller holds the month's lock from start_version until publish() or discard()."""
+
+    output_dir: Path
+    month: str
+    version: int
+    folder: Path
+
+    def publish(self) -> PublishedVersion:
+        """The folder becomes versions/<month>/v<version> and <output>/<month> points at it."""
+        # A stop that a library swallowed on the way must not publish the month after all.
+        runtime.stop_if_asked()
+        store = MonthStore(self.output_dir)
+        version_dir = store.versions_dir(self.month) / f"v{self.version}"
+        self.folder.rename(version_dir)
+        store.point_link(self.month, self.version)
+        return PublishedVersion(self.version, "published" if self.version == 1 else "restated", version_dir, store.link(self.month))
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def start_version(output_dir: Path, month: str, version: int) -> VersionDraft:
+    """Start writing version `version` of a month (whether a run publishes at all, and as which
+    version, is decided before: publish.plan). A month folder from before versions existed is
+    adopted as v1 first, and leftovers of a killed run are removed. The caller must hold the
+    month's lock (lock.month_lock(output_dir, month)); it is not taken here."""
+    output_dir = Path(output_dir)
+    store = MonthStore(output_dir)
+    private_mkdir(output_dir)
+    store.adopt_legacy_folder(month)
+    store.remove_partials(month)
+    versions_dir = store.versions_dir(month)
+    private_mkdir(versions_dir)
+    if (versions_dir / f"v{version}").exists():
+        raise RuntimeError(f"{month} version {version} already exists in {output_dir}: a published version is never replaced.")
+    work_dir = versions_dir / f"{PARTIAL_PREFIX}{os.getpid()}"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    private_mkdir(work_dir)
+    return VersionDraft(output_dir, month, version, work_dir)
+
+
 def publish_version(
     output_dir: Path,
     month: str,
@@ -136,42 +181,20 @@ def publish_version(
     archive: Callable[[Path], None],
 ) -> PublishedVersion:
     """Publish version `version` of a month, atomically: "published" (v1) or "restated" (a
-    re-issue, v2 and later). Whether a run publishes at all, and as which version, is decided
-    before (publish.plan), by the run record.
-
-    The caller must hold the month's lock (lock.month_lock(output_dir, month)) around this call;
-    it is not taken here.
+    re-issue, v2 and later), under the caller's lock of the month (start_version).
 
     write_files(folder) writes every file of the version, change_note.md and manifest.json last,
-    into folder (an empty owner-only hidden folder); archive(archive_dir) keeps every file the
-    run record names in the input archive. Then the folder becomes versions/<month>/v<version>
-    and <output>/<month> points at it. A month folder from before versions existed is adopted
-    as v1 first, and leftovers of a killed run are removed. If write_files or archive raises,
-    nothing is published."""
-    output_dir = Path(output_dir)
-    store = MonthStore(output_dir)
-    private_mkdir(output_dir)
-    store.adopt_legacy_folder(month)
-    store.remove_partials(month)
-    versions_dir = store.versions_dir(month)
-    private_mkdir(versions_dir)
-    version_dir = versions_dir / f"v{version}"
-    if version_dir.exists():
-        raise RuntimeError(f"{month} version {version} already exists in {output_dir}: a published version is never replaced.")
-    work_dir = versions_dir / f"{PARTIAL_PREFIX}{os.getpid()}"
-    shutil.rmtree(work_dir, ignore_errors=True)
+    into folder; archive(archive_dir) keeps every file the run record names in the input
+    archive. Then the version is published (VersionDraft.publish). If write_files or archive
+    raises, nothing is published."""
+    draft = start_version(output_dir, month, version)
     try:
-        private_mkdir(work_dir)
-        write_files(work_dir)
-        archive(store.archive_dir)
-        # A stop that a library swallowed on the way must not publish the month after all.
-        runtime.stop_if_asked()
+        write_files(draft.folder)
+        archive(MonthStore(Path(output_dir)).archive_dir)
+        return draft.publish()
     except BaseException:
-        shutil.rmtree(work_dir, ignore_errors=True)
+        draft.discard()
         raise
-    work_dir.rename(version_dir)
-    store.point_link(month, version)
-    return PublishedVersion(version, "published" if version == 1 else "restated", version_dir, store.link(month))
 
 
 # ---------------------------------------------------------------------------------------------

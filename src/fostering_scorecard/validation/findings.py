@@ -13,6 +13,7 @@ annual returns (ingest.RawExtract numbers their rows on from file to file).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -56,7 +57,9 @@ class ValidatedExtract:
         (a superseded row is neither accepted nor set aside)."""
         return self.rows_read - self.rows_superseded
 
-    @property
+    # A validated extract is never changed (add_findings makes a new one), so what is derived
+    # from its findings is made once: a backfill writes the same report for every month.
+    @functools.cached_property
     def findings(self) -> pd.DataFrame:
         """Errors and warnings together, ordered by row and rule."""
         frames = [f for f in (self.quarantine, self.warnings) if not f.empty]
@@ -64,6 +67,22 @@ class ValidatedExtract:
             return pd.DataFrame(columns=QUARANTINE_COLUMNS)
         found = pd.concat(frames, ignore_index=True)
         return found.sort_values([_row_column(found), "rule_id"], kind="stable").reset_index(drop=True)
+
+    def finding_records(self) -> list[dict]:
+        """The findings as records (one new dict each, for the caller to change)."""
+        return [dict(record) for record in self._finding_records]
+
+    def quarantine_records(self) -> list[dict]:
+        """The rows set aside as records (one new dict each)."""
+        return [dict(record) for record in self._quarantine_records]
+
+    @functools.cached_property
+    def _finding_records(self) -> tuple[dict, ...]:
+        return tuple(self.findings.to_dict("records"))
+
+    @functools.cached_property
+    def _quarantine_records(self) -> tuple[dict, ...]:
+        return tuple(self.quarantine.to_dict("records"))
 
     def check_rows_balance(self) -> None:
         """Every row read is accepted, quarantined or superseded: exactly one of the three."""

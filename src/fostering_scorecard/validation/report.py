@@ -71,7 +71,7 @@ def record_rows(validated: dict[str, ValidatedExtract], previous: list[dict]) ->
     previous_ids = {_identity(r) for r in previous}
     rows = []
     for v in validated.values():
-        for finding in v.findings.to_dict("records"):
+        for finding in v.finding_records():
             finding["status"] = STILL_OPEN if _identity(finding) in previous_ids else NEW
             rows.append(finding)
     current_ids = {_identity(r) for r in rows}
@@ -169,7 +169,7 @@ def write_quality_outputs(
     write_csv(Path(folder) / "data_quality.csv", QUALITY_COLUMNS, summary)
     internal = Path(folder) / "internal"
     internal.mkdir(exist_ok=True, mode=0o700)
-    quarantine = [r for v in validated.values() for r in v.quarantine.to_dict("records")]
+    quarantine = [r for v in validated.values() for r in v.quarantine_records()]
     write_csv(internal / "quarantine.csv", QUARANTINE_COLUMNS, quarantine)
     write_csv(internal / "data_quality_records.csv", RECORD_COLUMNS, records)
     return summary
