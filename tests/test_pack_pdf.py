@@ -383,3 +383,42 @@ def test_the_pdf_is_the_same_bytes_again_and_in_another_process_time_zone_and_lo
     assert other.returncode == 0, other.stderr.decode()
     assert other.stdout == pdfs["internal"].read_bytes()
     assert b"CreationDate(D:20250331" in other.stdout  # the as-at date, not the day it was made
+
+
+def test_page_one_options_are_as_tall_as_when_each_is_laid_out_whole(views, tmp_path, suite_runner):
+    # The template finds the first layout of page 1's other indicators that fits without laying
+    # out every option: a two-column option's height is added up from each group's rows, measured
+    # once. Here every option is also laid out whole (the template's old way) and the two heights
+    # must agree, for both audiences: the same option is chosen, so the PDF is the same.
+    import json
+
+    import typst
+
+    from fostering_scorecard.resources import template_dir
+
+    folder = tmp_path / "pack"
+    shutil.copytree(template_dir("pack"), folder)
+    template = folder / "pack.typ"
+    text = template.read_text(encoding="utf-8")
+    choice = "    let fits = pack.others_options.position("
+    assert text.count(choice) == 1
+    check = (
+        "    for o in pack.others_options.filter(o => o.columns.len() > 0) {\n"
+        "      let whole = measure(width: size.width, others(o.columns, pack.groups_heading)).height\n"
+        "      assert(calc.abs((option-height(o, size, rise, chrome) - whole).pt()) < 0.001, message: \"option heights differ\")\n"
+        "    }\n"
+    )
+    template.write_text(text.replace(choice, check + choice), encoding="utf-8")
+    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=[str(pdf.fonts_dir())])
+    compiler = typst.Compiler(template, font_paths=fonts, ignore_system_fonts=True)
+    # The bundled sample's month too: 17 options, its eight groups cut every way.
+    from fostering_scorecard import project, run
+    from fostering_scorecard.validation.report import data_quality_rows
+
+    ctx, validated = run.check_extracts(run.Runner(), project.load(SAMPLE_PROJECT), "2025-03", None, tmp_path / "out", suite_runner)
+    figures = run.compute(ctx, validated)
+    sample = pack.make_views(ctx, figures.rows, figures.history, data_quality_rows(validated), figures.breakdowns)
+    for view in [*views, *sample]:
+        document = pdf.document(view, charts.chart_svg)
+        assert sum(len(o["columns"]) == 2 for o in document["others_options"]) >= 1  # the sum is what is tested
+        compiler.compile(format="pdf", sys_inputs={"pack": json.dumps(document, ensure_ascii=False, sort_keys=True)})

@@ -180,6 +180,8 @@ def _others_options(groups: list[dict]) -> list[dict]:
     a group pushed over needlessly."""
     if not groups:
         return []
+    if len({g["area"] for g in groups}) != len(groups):  # the template measures each group once, by its area
+        raise ValueError("page 1's groups of indicators must have one area each")
     options = []
     for n in range(len(groups), -1, -1):
         rest = _balanced_columns(groups[n:])
