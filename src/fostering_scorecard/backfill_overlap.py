@@ -23,7 +23,7 @@ from .events import Runner
 from .models import MonthFigures
 from .pack import pack_process
 from .periods import shift_month
-from .steps import MonthDraft, MonthResult, RunContext, finish_draft, for_month, log_outcome
+from .steps import MonthDraft, MonthResult, RunContext, fill_month_cache, finish_draft, for_month, log_outcome
 from .validation import ValidatedExtract
 
 
@@ -51,7 +51,8 @@ _frozen_depth = 0
 
 class FiguresAhead:
     """A backfill's months computed in a thread of their own, each month's figures started as
-    soon as the month before has its own: the next month is computed (in DuckDB, which does not
+    soon as the month before has its own (after the first, the month-ends of all the others are
+    computed at once, in as few passes as can be: steps.fill_month_cache): the next month is computed (in DuckDB, which does not
     hold Python's lock) while this one is published (Python: the charts, the pack's files).
 
     The one models connection and the cache of month-ends (each month-end computed once, not
@@ -64,8 +65,10 @@ class FiguresAhead:
         self._base, self._validated, self._con, self._compute = base, validated, con, compute
         self._month_cache: dict = {}
         self._next_month = dict(zip(months, months[1:]))
+        self._last = months[-1]
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scorecard-figures-ahead")
         self._started: dict[str, Future] = {}
+        self._filled = False
 
     def figures(self, ctx: RunContext, validated: dict[str, ValidatedExtract]) -> MonthFigures:
         """The month's figures (the compute step of produce_month), then the next month's started.
@@ -78,7 +81,11 @@ class FiguresAhead:
         return figures
 
     def _start(self, ctx: RunContext) -> Future:
-        return self._pool.submit(self._compute, ctx, self._validated, self._month_cache, self._con)
+        started = self._pool.submit(self._compute, ctx, self._validated, self._month_cache, self._con)
+        if not self._filled:  # after the first month computed: every later month's month-ends, at once
+            self._filled = True
+            self._pool.submit(fill_month_cache, for_month(self._base, self._last), self._validated, ctx.month, self._month_cache, self._con)
+        return started
 
     def __enter__(self) -> FiguresAhead:
         return self

@@ -197,6 +197,14 @@ def compute(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache
             con.close()
 
 
+def fill_month_cache(ctx: RunContext, validated: dict[str, ValidatedExtract], first: str, month_cache: dict, con) -> None:
+    """A backfill's month-ends from first to ctx.month computed into month_cache at once
+    (models.fill_month_cache), before the first of those months is computed."""
+    latest = latest_complete_month(ctx.extract_info.extract_date)
+    coverage = validation.extract_coverage(validated)
+    models.fill_month_cache(con, ctx.metrics, ctx.settings, first, ctx.month, latest, month_cache, coverage)
+
+
 def start_month_files(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, folder: Path,
                       release: publish.Release, baseline_file: Path | None = None, packs: PackProcess | None = None):
     """Every file of a version of a month but its manifest, into folder: change_note.md (from

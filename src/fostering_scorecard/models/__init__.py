@@ -45,6 +45,8 @@ from .figures import (
     compute_history,
     compute_month,
     compute_months,
+    fill_month_cache,
+    history_months,
     month_figures,
     operational_lists,
 )
@@ -80,6 +82,8 @@ __all__ = [
     "compute_history",
     "compute_month",
     "compute_months",
+    "fill_month_cache",
+    "history_months",
     "compute_value",
     "connect",
     "create_models",

@@ -20,6 +20,7 @@ only when a pack is written, so importing the package is quick):
     html.py         the offline HTML writer
     excel.py        the workbook writer
     writer.py       write_pack: both packs, every format, in a fixed order
+    pack_process.py a backfill's packs written by a process of two workers
 """
 
 from .view import HISTORY_COLUMNS, SCORECARD_COLUMNS, make_views

@@ -6,10 +6,12 @@ Each chart of the month is drawn once (Drawings): the PDF, the HTML and charts/<
 both audiences use the same SVG, and the public pack shares the internal pack's drawing
 wherever suppression changed nothing in a chart (chart_specs.drawing_key).
 
-Everything is made in this process: drawing a month's charts takes a few tenths of a second,
-less than starting worker processes and sending them the figures would (docs/performance.md).
-The two PDFs are typeset in a second thread while this one makes the workbooks and the HTML:
-typst lets go of Python's lock while it works, so that costs no more CPU and saves its time.
+A pack is made in one process: drawing a month's charts takes a few tenths of a second, less
+than starting worker processes and sending them the figures would (docs/performance.md). A
+backfill of many months writes whole packs in a pack process of two workers instead
+(pack_process.py), each the same as here. The two PDFs are typeset in a second thread while
+this one makes the workbooks and the HTML: typst lets go of Python's lock while it works, so
+that costs no more CPU and saves its time.
 
 With a release (the version being published, publish/release.py), each folder also gets
 version.csv (one row: the version, and from version 2 when and why it was re-issued and which
