@@ -243,6 +243,7 @@ def backfill(project: Project, first: str, last: str, extracts_dir: Path | None 
     with MonthsInFlight(runner, "backfill", len(months)) as in_flight:
         base, validated = check_extracts(runner, project, last, extracts_dir, output_dir, suite_runner, options, extract_date,
                                          command="backfill", earliest_month=first)
+        in_flight.start_packs()
         with collector_skips_what_lives_on(), open_models(base, validated) as con, FiguresAhead(base, months, validated, con, compute) as figures_ahead:
             for month in months:
                 ctx = for_month(base, month)
