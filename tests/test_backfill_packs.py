@@ -164,3 +164,17 @@ def test_a_backfill_killed_outright_leaves_no_process_and_no_half_month(tmp_path
         for process in seen.values():
             if process.running():
                 os.kill(process.pid, signal.SIGKILL)
+
+
+def test_figures_that_cannot_be_pickled_are_written_here_and_nothing_is_left_half_sent(tmp_path, monkeypatch):
+    # A pack whose arguments cannot travel to the pack process (pickled in the command first, so
+    # that no half request is left in the pipe) is written in the command's process; the next
+    # pack still goes to the process.
+    written_here = []
+    monkeypatch.setattr(pack, "write_pack", lambda *args: written_here.append(args[0]))
+    with pack_process.PackProcess() as packs:
+        pending = packs.submit(tmp_path / "a", None, [], [], [], None, release=lambda: None)  # a lambda cannot be pickled
+        pending.result()
+        assert written_here == [tmp_path / "a"]
+        lane = packs._lanes[0]
+        assert lane.answer(lane.send(("not", "a", "pack")))[0] == "error"  # the lane still answers, in step

@@ -124,10 +124,13 @@ class Lane:
         threading.Thread(target=self._write_requests, name="scorecard-worker-requests", daemon=True).start()
 
     def send(self, request: object, weight: int = 1) -> int:
+        """Send a request (pickled here, so that one that cannot be pickled raises to the caller
+        and never leaves half a request in the pipe); its number, for answer()."""
+        pickled = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
         with self.sending:
             number, self.sent = self.sent, self.sent + 1
             self.load += weight
-            self.outbox.put(request)
+            self.outbox.put(pickled)
         return number
 
     def answer(self, number: int) -> object:
@@ -154,8 +157,8 @@ class Lane:
 
     def _write_requests(self) -> None:
         try:
-            while (request := self.outbox.get()) is not None:
-                pickle.dump(request, self.requests, protocol=pickle.HIGHEST_PROTOCOL)
+            while (pickled := self.outbox.get()) is not None:
+                self.requests.write(pickled)
                 self.requests.flush()
         except (OSError, ValueError):
             pass  # the process ended: the reader reports why

@@ -20,6 +20,7 @@ Run as `python -m fostering_scorecard.pack.pack_process` (worker_process.launch)
 from __future__ import annotations
 
 import gc
+import pickle
 import sys
 import threading
 from pathlib import Path
@@ -60,7 +61,10 @@ class PackProcess:
             # In turn: packs cost about the same and are waited for in the order sent, so each
             # worker starts the next pack as soon as it has written its last.
             lane = min(lanes, key=lambda lane: lane.sent)
-            number = lane.send(request)
+            try:
+                number = lane.send(request)
+            except (pickle.PicklingError, TypeError, AttributeError):  # figures that cannot be pickled: written here
+                return PendingPack(None, 0, request)
         return PendingPack(lane, number, request)
 
     def close(self) -> None:
