@@ -468,6 +468,17 @@ def fmt(value, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
+def paired_line(pairs: list[dict] | None, budget: float, budget_format: str) -> list[str]:
+    """The budgets table's row for measurements run alternately in pairs (the row above it says
+    what is compared): the median of the pairs' ratios, with the lowest and highest."""
+    if not pairs:
+        return []
+    ratios = sorted(pair["ratio"] for pair in pairs)
+    ratio = statistics.median(ratios)
+    return [f"| the same, {len(pairs)} pairs run alternately (median of the pairs' ratios; lowest and highest) | "
+            f"<= {budget_format.format(budget)}x | {ratio:.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}x) | {verdict(ratio <= budget)} |"]
+
+
 def verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**not met**")
 
@@ -535,13 +546,7 @@ def render(results: dict, notes: str = "") -> str:
     if (backfill.get("cli") or {}).get("median") and (backfill.get("cli_one_month") or {}).get("median"):
         many, one = backfill["cli"]["median"]["wall_s"], backfill["cli_one_month"]["median"]["wall_s"]
         lines.append(f"| {backfill['months']}-month `scorecard backfill --no-prefect` against `scorecard run --no-prefect` (whole commands) | <= {BUDGETS['backfill_ratio']:.0f}x | {many / one:.1f}x ({fmt(many)} s vs {fmt(one)} s) | {verdict(many / one <= BUDGETS['backfill_ratio'])} |")
-    backfill_pairs = backfill.get("cli_paired") or []
-    if backfill_pairs:
-        ratios = sorted(pair["ratio"] for pair in backfill_pairs)
-        ratio = statistics.median(ratios)
-        lines.append(f"| the same, {len(backfill_pairs)} pairs run alternately (median of the pairs' ratios; lowest and highest) | "
-                     f"<= {BUDGETS['backfill_ratio']:.0f}x | {ratio:.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}x) | "
-                     f"{verdict(ratio <= BUDGETS['backfill_ratio'])} |")
+    lines += paired_line(backfill.get("cli_paired"), BUDGETS["backfill_ratio"], "{:.0f}")
     pack = measured.get("pack", {}).get("median") or {}
     if pack.get("pack_first_cpu_s") is not None:
         lines.append(f"| both packs (internal, public), every format, council month: CPU of `pack.write_pack` | <= {BUDGETS['pack_cpu_s']:.0f} s | "
@@ -554,13 +559,7 @@ def render(results: dict, notes: str = "") -> str:
         lines.append(f"| council month, `scorecard run --no-prefect`, against importing {', '.join(STACK)} in a fresh process | "
                      f"<= {BUDGETS['council_vs_imports']:.1f}x | {ratio:.2f}x ({fmt(no_prefect['wall_s'])} s vs {fmt(imports['wall_s'])} s) | "
                      f"{verdict(ratio <= BUDGETS['council_vs_imports'])} |")
-    paired = measured.get("imports", {}).get("paired") or []
-    if paired:
-        ratios = sorted(pair["ratio"] for pair in paired)
-        ratio = statistics.median(ratios)
-        lines.append(f"| the same, {len(paired)} pairs run alternately (median of the pairs' ratios; lowest and highest) | "
-                     f"<= {BUDGETS['council_vs_imports']:.1f}x | {ratio:.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f}x) | "
-                     f"{verdict(ratio <= BUDGETS['council_vs_imports'])} |")
+    lines += paired_line(measured.get("imports", {}).get("paired"), BUDGETS["council_vs_imports"], "{:.1f}")
     helped = measured.get("help", {}).get("median") or {}
     if helped:
         lines.append(f"| `scorecard --help` | < {BUDGETS['help_s']:.0f} s | {fmt(helped['wall_s'], 2)} s | {verdict(helped['wall_s'] < BUDGETS['help_s'])} |")
