@@ -178,3 +178,35 @@ def test_figures_that_cannot_be_pickled_are_written_here_and_nothing_is_left_hal
         assert written_here == [tmp_path / "a"]
         lane = packs._lanes[0]
         assert lane.answer(lane.send(("not", "a", "pack")))[0] == "error"  # the lane still answers, in step
+
+
+def test_a_later_month_locked_by_another_run_still_publishes_the_months_before_it(council, tmp_path, suite_runner):
+    # Another run holds March while the backfill reaches it: January and February, drafted by
+    # then, are published (as they would be month by month); the backfill stops at March.
+    out = tmp_path / "out"
+    with publish.month_lock(out, "2025-03"), pytest.raises(publish.MonthLocked):
+        run.backfill(council, MONTHS[0], MONTHS[-1], EXTRACTS, out, suite_runner=suite_runner)
+    assert audit_lines(out) == [("backfill", "2025-01", "published"), ("backfill", "2025-02", "published")]
+    assert publish.MonthStore(out).months() == ["2025-01", "2025-02"]
+    assert not list((out / "versions").rglob(".partial-*"))
+
+
+def test_a_stop_discards_the_drafted_months_and_logs_each_in_order(council, tmp_path, suite_runner, monkeypatch):
+    # Ctrl-C while March is computed: January and February are drafted, not yet published. A
+    # stop publishes nothing more: both are discarded, and the audit log says so for each
+    # month, in month order, before March's own line.
+    compute = run.compute
+
+    def stopped_in_march(ctx, *args, **kwargs):
+        if ctx.month == "2025-03":
+            raise KeyboardInterrupt
+        return compute(ctx, *args, **kwargs)
+
+    monkeypatch.setattr(run, "compute", stopped_in_march)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run.backfill(council, MONTHS[0], MONTHS[-1], EXTRACTS, out, suite_runner=suite_runner)
+    assert audit_lines(out) == [("backfill", month, "failed") for month in MONTHS]
+    store = publish.MonthStore(out)
+    assert [store.latest(month) for month in MONTHS] == [None] * 3 and not any((out / month).exists() for month in MONTHS)
+    assert not list((out / "versions").rglob(".partial-*"))

@@ -151,28 +151,38 @@ class MonthsInFlight:
                 result = self.runner.step("publish", draft.month, finish_draft, draft)
             except BaseException as error:
                 log_outcome(draft.ctx, self.command, draft.plan, "failed", detail=type(error).__name__)
-                self.discard_all()
+                self.discard_all(f"{type(error).__name__} in {draft.month}")
+                draft.discard()  # again, now that the pack process has ended (it may have been writing)
                 raise
             log_outcome(draft.ctx, self.command, draft.plan, result.status, result)
         self.results.append(result)
 
-    def discard_all(self) -> None:
-        """Every draft not published thrown away (an earlier month failed, or a stop): the pack
-        process is ended first, so that nothing writes into a folder once it is removed."""
+    def discard_all(self, why: str) -> None:
+        """Every draft not published thrown away (an earlier month failed, or a stop), each
+        logged as failed, with why, in month order: the pack process is ended first, so that
+        nothing writes into a folder once it is removed."""
         if self.packs is not None:
             self.packs.close()
         while self._drafts:
             draft, month_lock = self._drafts.popleft()
             with month_lock:
                 draft.discard()
+                log_outcome(draft.ctx, self.command, draft.plan, "failed", detail=f"not published: {why}")
 
     def __enter__(self) -> MonthsInFlight:
         return self
 
     def __exit__(self, error_type, *_) -> None:
+        """An error outside a month's own steps (another run holding a later month's lock):
+        the months drafted before it are published, as if the months had been run one by
+        one; a stop discards them."""
         try:
-            if error_type is not None:
-                self.discard_all()
+            if error_type is not None and issubclass(error_type, Exception):
+                self.finish_all()
         finally:
-            if self.packs is not None:
-                self.packs.close()
+            try:
+                if error_type is not None:
+                    self.discard_all(error_type.__name__)
+            finally:
+                if self.packs is not None:
+                    self.packs.close()

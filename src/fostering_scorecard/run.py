@@ -175,7 +175,7 @@ def produce_month(runner: Runner, ctx: RunContext, validated: dict[str, Validate
             raise
         except BaseException as error:
             if in_flight:
-                in_flight.finish_all() if isinstance(error, Exception) else in_flight.discard_all()
+                in_flight.finish_all() if isinstance(error, Exception) else in_flight.discard_all(type(error).__name__)
             log_outcome(ctx, command, plan, "failed", detail=type(error).__name__)  # the type only: a message may quote anything
             raise
         if not pipelined:
