@@ -110,22 +110,18 @@ class MonthsInFlight:
     seconds are the wait for the pack and the publishing). An error stops the months after it:
     their drafts are discarded, never published; the audit log keeps month order."""
 
-    def __init__(self, runner: Runner, command: str, months: int) -> None:
-        """months: how many the backfill has (with more than one, start_packs starts the pack
-        process)."""
+    def __init__(self, runner: Runner, command: str) -> None:
         self.runner, self.command = runner, command
         self.results: list[MonthResult] = []
         self._drafts: collections.deque = collections.deque()  # (MonthDraft, the month's lock held)
-        # Where each month's pack is written: the pack process, or (None) this process.
-        self._months = months
         self.packs: pack_process.PackProcess | None = None  # None: each month's pack written in this process
         self.depth = 0  # months drafted and waiting for their packs
 
-    def start_packs(self) -> None:
-        """Start the pack process (a backfill of more than one month), once the extracts are
-        checked: its libraries import while the first month is computed, which writes no pack
-        yet (started before the check, it is no faster: measured)."""
-        if self.packs is None and self._months > 1 and pack_process.WORKERS:
+    def start_packs(self, months: int) -> None:
+        """Start the pack process for a backfill of `months` months (more than one), once the
+        extracts are checked: its libraries import while the first month is computed, which
+        writes no pack yet (started before the check, it is no faster: measured)."""
+        if self.packs is None and months > 1 and pack_process.WORKERS:
             self.packs = pack_process.PackProcess()
             self.depth = 2 * pack_process.WORKERS  # two packs waiting per worker
 

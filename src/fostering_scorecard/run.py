@@ -240,10 +240,10 @@ def backfill(project: Project, first: str, last: str, extracts_dir: Path | None 
     produced from the same inputs and code are skipped. Writes the series of every indicator."""
     runner = runner or Runner()
     months = months_between(first, last)
-    with MonthsInFlight(runner, "backfill", len(months)) as in_flight:
+    with MonthsInFlight(runner, "backfill") as in_flight:
         base, validated = check_extracts(runner, project, last, extracts_dir, output_dir, suite_runner, options, extract_date,
                                          command="backfill", earliest_month=first)
-        in_flight.start_packs()
+        in_flight.start_packs(len(months))
         with collector_skips_what_lives_on(), open_models(base, validated) as con, FiguresAhead(base, months, validated, con, compute) as figures_ahead:
             for month in months:
                 ctx = for_month(base, month)

@@ -189,20 +189,26 @@ def compute(ctx: RunContext, validated: dict[str, ValidatedExtract], month_cache
     own_connection = con is None
     con = open_models(ctx, validated) if own_connection else con
     try:
-        latest = latest_complete_month(ctx.extract_info.extract_date)
-        coverage = validation.extract_coverage(validated)  # indicators the data cannot support read "no data"
+        latest, coverage = _latest_and_coverage(ctx, validated)
         return models.month_figures(con, ctx.metrics, ctx.settings, ctx.month, latest, month_cache, coverage)
     finally:
         if own_connection:
             con.close()
 
 
+def _latest_and_coverage(ctx: RunContext, validated: dict[str, ValidatedExtract]) -> tuple[str, dict]:
+    """The last month the extracts cover, and each extract's coverage (indicators the data
+    cannot support read "no data")."""
+    return latest_complete_month(ctx.extract_info.extract_date), validation.extract_coverage(validated)
+
+
 def fill_month_cache(ctx: RunContext, validated: dict[str, ValidatedExtract], first: str, month_cache: dict, con) -> None:
-    """A backfill's month-ends from first to ctx.month computed into month_cache at once
-    (models.fill_month_cache), before the first of those months is computed."""
-    latest = latest_complete_month(ctx.extract_info.extract_date)
-    coverage = validation.extract_coverage(validated)
-    models.fill_month_cache(con, ctx.metrics, ctx.settings, first, ctx.month, latest, month_cache, coverage)
+    """A backfill's month-ends, for the months first to ctx.month and their histories, computed
+    into month_cache at once (compute_history's passes of 25 dates) instead of one pass a month;
+    the newest dates stay built, so the months' breakdowns and lists find their dates ready."""
+    latest, coverage = _latest_and_coverage(ctx, validated)
+    back = models.history_months(ctx.settings) + len(months_between(first, ctx.month)) - 1
+    models.compute_history(con, ctx.metrics, ctx.month, back, latest, month_cache, coverage)
 
 
 def start_month_files(ctx: RunContext, validated: dict[str, ValidatedExtract], figures: MonthFigures, folder: Path,

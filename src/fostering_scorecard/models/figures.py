@@ -103,26 +103,6 @@ def history_months(settings: Settings) -> int:
     return max(settings.trend_months, 12)
 
 
-def fill_month_cache(
-    con: duckdb.DuckDBPyConnection,
-    metrics: list[Metric],
-    settings: Settings,
-    first: str,
-    last: str,
-    latest_month: str | None = None,
-    month_cache: dict | None = None,
-    coverage: Mapping | None = None,
-) -> None:
-    """Every month-end that the months first to last (a backfill) need for their figures and
-    histories, computed into month_cache in as few passes as compute_history makes (25 dates
-    each), instead of one pass per month: each month's figures are then read from the cache. The
-    newest dates stay built, so the months' breakdowns and lists find their dates ready."""
-    span = 0  # months from first to last
-    while shift_month(first, span) < last:
-        span += 1
-    compute_history(con, metrics, last, history_months(settings) + span, latest_month, month_cache, coverage)
-
-
 def compute_breakdowns(con: duckdb.DuckDBPyConnection, metrics: list[Metric], month: str) -> list[dict]:
     """Counts by category for metrics with a breakdown, as at the end of month."""
     database.set_as_at(con, as_at_date(month))

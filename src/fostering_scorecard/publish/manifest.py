@@ -35,8 +35,8 @@ def code_version() -> dict:
     """The tool's version and a hash of every file of the installed package (code, SQL, suites,
     definitions, reference data, templates): it identifies the code that ran, installed from a
     wheel or from a checkout alike."""
-    files = tuple((name, path, path.stat()) for name, path in resources.package_files())
-    return {"package_version": __version__, "code_sha256": _code_sha256(tuple((name, path, stat.st_size, stat.st_mtime_ns) for name, path, stat in files))}
+    files = tuple((name, path, (stat := path.stat()).st_size, stat.st_mtime_ns) for name, path in resources.package_files())
+    return {"package_version": __version__, "code_sha256": _code_sha256(files)}
 
 
 @functools.lru_cache(maxsize=4)
